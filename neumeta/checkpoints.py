@@ -1,0 +1,72 @@
+"""Checkpoint store: state dicts with metadata, keyed by a hash of the config that made them.
+
+Everything is loaded with ``torch.load(..., weights_only=True)``: a checkpoint can hold
+tensors, numbers, strings, lists and dicts, never pickled code.
+"""
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from .atomic import atomic_write
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class CorruptCheckpointError(RuntimeError):
+    def __init__(self, path, reason):
+        super().__init__(f"checkpoint {path} cannot be read ({reason}); delete it or rerun with FORCE=1 to retrain")
+        self.path = path
+
+
+def config_hash(config):
+    """Short stable hash of a JSON-able config: same config, same checkpoint."""
+    blob = json.dumps(config, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def checkpoint_dir(profile):
+    return Path(os.environ.get("NEUMETA_CHECKPOINTS", REPO_ROOT / "checkpoints")) / profile
+
+
+def checkpoint_path(profile, name, config):
+    """``checkpoints/<profile>/<name>-<hash>.pt``; the partial (resumable) file sits beside it."""
+    return checkpoint_dir(profile) / f"{name}-{config_hash(config)}.pt"
+
+
+def partial_path(final_path):
+    final_path = Path(final_path)
+    return final_path.with_name(final_path.stem + ".partial.pt")
+
+
+def force_retrain():
+    return os.environ.get("NEUMETA_FORCE", "0") == "1"
+
+
+def save_checkpoint(path, payload):
+    """Atomically write ``payload`` (a dict of tensors / state dicts / plain metadata)."""
+    with atomic_write(path, "wb") as f:
+        torch.save(payload, f)
+
+
+def load_checkpoint(path):
+    """Load a checkpoint safely; one clear error if it is missing, truncated or not ours."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"checkpoint {path} does not exist")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated zip, random bytes, disallowed pickle globals
+        raise CorruptCheckpointError(path, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}") from None
+    if not isinstance(payload, dict) or "state_dict" not in payload:
+        raise CorruptCheckpointError(path, "no 'state_dict' entry")
+    return payload
+
+
+def load_state_dict_file(path):
+    """State dict from one of our checkpoints or a bare/`state_dict`-wrapped one (e.g. chenyaofo's)."""
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    state = payload.get("state_dict", payload) if isinstance(payload, dict) else payload
+    return {k.removeprefix("module."): v for k, v in state.items()}

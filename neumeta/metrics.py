@@ -1,0 +1,29 @@
+"""Accuracy, parameter and FLOP counts."""
+import torch
+from torch.utils.data import DataLoader
+from torch.utils.flop_counter import FlopCounterMode
+
+from .progress import progress
+
+
+@torch.no_grad()
+def evaluate_accuracy(model, dataset, batch_size=500, desc="eval", device="cpu"):
+    """Top-1 accuracy in percent (float32, eval mode)."""
+    model.eval()
+    correct = total = 0
+    for x, y in progress(DataLoader(dataset, batch_size=batch_size), desc=desc, leave=False):
+        correct += (model(x.to(device)).argmax(1).cpu() == y).sum().item()
+        total += len(y)
+    return 100.0 * correct / total
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def count_flops(model, input_shape):
+    """Forward FLOPs for one input (FLOPs = 2 x multiply-accumulates), via torch's own counter."""
+    model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, *input_shape))
+    return counter.get_total_flops()

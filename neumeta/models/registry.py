@@ -1,0 +1,40 @@
+"""Build a target network by name and width, with one clear error for bad input."""
+import numbers
+
+from .lenet import LeNet5
+from .resnet_cifar import cifar_resnet20, cifar_resnet56
+from .resnet_imagenet import resnet18
+
+# name -> (builder, default hidden width, prefix of the parameters that depend on the width)
+ARCHS = {
+    "resnet20": (cifar_resnet20, 64, "layer3.2."),
+    "resnet56": (cifar_resnet56, 64, "layer3.8."),
+    "lenet": (LeNet5, 32, ""),  # every LeNet layer depends on h
+    "resnet18": (resnet18, 256, "layer3.1."),
+}
+
+
+def check_width(hidden_dim, name="hidden_dim"):
+    """Return ``hidden_dim`` as an int, or raise one ValueError that says what is wrong."""
+    if isinstance(hidden_dim, bool) or not isinstance(hidden_dim, numbers.Integral):
+        if isinstance(hidden_dim, float) and hidden_dim.is_integer():
+            hidden_dim = int(hidden_dim)
+        else:
+            raise ValueError(f"{name} must be a positive integer, got {hidden_dim!r}")
+    if hidden_dim < 1:
+        raise ValueError(f"{name} must be a positive integer, got {hidden_dim!r}")
+    return int(hidden_dim)
+
+
+def build_model(arch, num_classes=10, hidden_dim=None):
+    """A freshly initialised ``arch`` whose variable width is ``hidden_dim`` (default: the full width)."""
+    if arch not in ARCHS:
+        raise ValueError(f"unknown architecture {arch!r}; choose one of {sorted(ARCHS)}")
+    builder, default_width, _ = ARCHS[arch]
+    width = default_width if hidden_dim is None else check_width(hidden_dim)
+    return builder(num_classes=num_classes, hidden_dim=width)
+
+
+def target_block_prefix(arch):
+    """Name prefix of the parameters whose shape follows the hidden width."""
+    return ARCHS[arch][2]

@@ -1,0 +1,147 @@
+"""Supervised training of a classifier, resumable from every epoch.
+
+A finished model is stored under a hash of its config and reused on the next call
+(``NEUMETA_FORCE=1`` retrains). While training, a ``.partial.pt`` checkpoint is
+written atomically after every epoch; a killed run resumes from it and ends with
+the same weights as an uninterrupted one (the data order and augmentation of each
+epoch are seeded by (seed, epoch)).
+"""
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from .checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint
+from .metrics import evaluate_accuracy
+from .progress import progress
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int
+    batch_size: int = 128
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    warmup_epochs: float = 1.0
+    label_smoothing: float = 0.0
+    bf16: bool = False  # bfloat16 autocast: ~1.7x faster on CPUs with AMX, weights stay float32
+    channels_last: bool = False
+    seed: int = 0
+    limit_train: int = 0  # use only the first N training images (0 = all); smoke runs
+    num_workers: int = 0
+    eval_every: int = 0  # test accuracy every N epochs for the history (0 = only at the end)
+
+    def __post_init__(self):
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(f"epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
+
+
+def _lr_lambda(cfg, steps_per_epoch):
+    warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))
+    total = cfg.epochs * steps_per_epoch
+
+    def f(step):  # linear warm-up, then cosine to zero
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+    return f
+
+
+def _train_subset(dataset, cfg):
+    if cfg.limit_train and cfg.limit_train < len(dataset):
+        # A seeded random subset: folder-ordered datasets would otherwise give one class only.
+        keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(cfg.seed))[:cfg.limit_train]
+        return torch.utils.data.Subset(dataset, keep.tolist())
+    return dataset
+
+
+def default_device():
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def train_classifier(model, train_set, test_set, cfg, path, meta=None, desc="train", on_epoch_end=None,
+                     device=None):
+    """Train ``model`` (in place) and return ``(model, info)``; ``info`` holds the history and times.
+
+    ``path`` is the final checkpoint; if it exists (and FORCE is off) nothing is trained.
+    ``on_epoch_end(epoch)`` is a test hook called after each epoch's checkpoint is saved.
+    """
+    part = partial_path(path)
+    if path.exists() and not force_retrain():
+        payload = load_checkpoint(path)
+        model.load_state_dict(payload["state_dict"])
+        return model, dict(payload["meta"], reused=True)
+
+    device = torch.device(device) if device is not None else default_device()
+    model.to(device)
+    train_set = _train_subset(train_set, cfg)
+    steps_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
+    # Weight decay only on conv/linear weights, not on BN parameters and biases.
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": cfg.weight_decay},
+                           {"params": no_decay, "weight_decay": 0.0}],
+                          lr=cfg.lr, momentum=cfg.momentum, nesterov=True)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(cfg, steps_per_epoch))
+    history, start_epoch, train_seconds = [], 0, 0.0
+    if part.exists() and not force_retrain():
+        state = load_checkpoint(part)  # optimizer tensors load onto the model's device below
+        model.load_state_dict(state["state_dict"])
+        opt.load_state_dict(state["optimizer"])  # moved to the parameters' device by torch
+        sched.load_state_dict(state["scheduler"])
+        history, start_epoch = state["meta"]["history"], state["meta"]["epoch"]
+        train_seconds = state["meta"]["train_seconds"]
+
+    memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
+    model.to(memory_format=memory_format)
+    for epoch in range(start_epoch, cfg.epochs):
+        torch.manual_seed(cfg.seed * 100_003 + epoch)  # augmentation RNG, reproducible per epoch
+        loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, drop_last=False,
+                            num_workers=cfg.num_workers,
+                            generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch))
+        model.train()
+        t0 = time.perf_counter()
+        loss_sum = correct = seen = 0
+        bar = progress(loader, desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
+        for x, y in bar:
+            x, y = x.to(device, memory_format=memory_format, non_blocking=True), y.to(device, non_blocking=True)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+                logits = model(x)
+                loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += loss.item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            seen += len(y)
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}", refresh=False)
+        train_seconds += time.perf_counter() - t0
+        row = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": 100.0 * correct / seen,
+               "lr": opt.param_groups[0]["lr"], "train_seconds": train_seconds}
+        if cfg.eval_every and (epoch + 1) % cfg.eval_every == 0 and epoch + 1 < cfg.epochs:
+            model.to(memory_format=torch.contiguous_format)
+            row["test_acc"] = evaluate_accuracy(model, test_set, desc="test", device=device)
+            model.to(memory_format=memory_format)
+        history.append(row)
+        save_checkpoint(part, {
+            "state_dict": _contiguous_state(model), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+            "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds}})
+        if on_epoch_end:
+            on_epoch_end(epoch + 1)
+
+    model.to("cpu", memory_format=torch.contiguous_format)
+    info = dict(meta or {}, config=dataclasses.asdict(cfg), history=history, train_seconds=train_seconds,
+                epochs=cfg.epochs, test_acc=evaluate_accuracy(model, test_set, desc="test"))
+    save_checkpoint(path, {"state_dict": _contiguous_state(model), "meta": info})
+    part.unlink(missing_ok=True)
+    return model, dict(info, reused=False)
+
+
+def _contiguous_state(model):
+    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
