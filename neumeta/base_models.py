@@ -18,7 +18,8 @@ def resolve_data_root(P):
 
 def base_train_config(arch, P):
     epochs = P["base_lenet_epochs"] if arch == "lenet" else P["base_resnet20_epochs"]
-    return TrainConfig(epochs=epochs, batch_size=P["base_batch_size"], lr=P["base_lr"],
+    lr = P["base_lenet_lr"] if arch == "lenet" else P["base_lr"]
+    return TrainConfig(epochs=epochs, batch_size=P["base_batch_size"], lr=lr,
                        weight_decay=P["base_weight_decay"], warmup_epochs=P["base_warmup_epochs"],
                        bf16=P["base_bf16"], channels_last=P["base_channels_last"], seed=P["seed"],
                        limit_train=P["base_limit_train"], num_workers=P["base_num_workers"],

@@ -59,7 +59,8 @@ def load_checkpoint(path):
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # truncated zip, random bytes, disallowed pickle globals
-        raise CorruptCheckpointError(path, f"{type(e).__name__}: {str(e).splitlines()[0][:200]}") from None
+        first_line = (str(e).splitlines() or [""])[0][:200]
+        raise CorruptCheckpointError(path, f"{type(e).__name__}: {first_line}") from None
     if not isinstance(payload, dict) or "state_dict" not in payload:
         raise CorruptCheckpointError(path, "no 'state_dict' entry")
     return payload

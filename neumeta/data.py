@@ -9,6 +9,7 @@ import gzip
 import os
 import pickle
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -121,7 +122,8 @@ class SegmentationPairs(Dataset):
 
     def __getitem__(self, i):
         img = tv_tensors.Image(decode_image(str(self.images[i]), mode=ImageReadMode.RGB))
-        mask = tv_tensors.Mask(decode_image(str(self.masks[i]), mode=ImageReadMode.GRAY)[0].long())
+        # UNCHANGED keeps palette indices (VOC); GRAY would turn them into luminance values.
+        mask = tv_tensors.Mask(decode_image(str(self.masks[i]), mode=ImageReadMode.UNCHANGED)[0].long())
         if self.transform:
             img, mask = self.transform(img, mask)
         return img, mask
@@ -149,7 +151,7 @@ def _cifar_jpeg_arrays(root, split):
         try:
             with np.load(cache) as z:
                 return z["images"], z["labels"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # unreadable cache: decode again and overwrite it
     images, labels = _decode_folder_tree(folder)
     with atomic_write(cache, "wb") as f:

@@ -21,6 +21,11 @@ class LeNet5(nn.Module):
         self.pool = nn.AvgPool2d(2)
         self.relu = nn.ReLU(inplace=True)
         self.linear = nn.Linear(4 * h, num_classes)
+        # He init: with PyTorch's default init this ReLU/avg-pool stack sits on the 2.30 loss
+        # plateau for hundreds of SGD steps.
+        for conv in (self.conv_1, self.conv_2, self.conv_3):
+            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+            nn.init.zeros_(conv.bias)
 
     def forward(self, x):
         x = self.pool(self.relu(self.conv_1(x)))  # 28 -> 14

@@ -1,0 +1,43 @@
+# make reproduce [PROFILE=cpu] [ONLY=00,20] [FORCE=1]   regenerate tables and figures
+# make test                                             the whole test suite (smoke profile)
+# make data                                             unpack ../shared/data into $(DATA)
+PROFILE ?= cpu
+ONLY ?=
+FORCE ?= 0
+SHARED ?= ../shared/data
+DATA ?= $(or $(NEUMETA_DATA),data)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.neumeta-installed
+
+.PHONY: reproduce test data venv clean-scratch
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,notebooks]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Unpack the offline copies of the real datasets (checksums verified) when they are there.
+data:
+	@if [ -d "$(SHARED)" ]; then \
+	  mkdir -p "$(DATA)"; \
+	  (cd "$(SHARED)" && sha256sum --quiet -c SHA256SUMS) || exit 1; \
+	  for pair in mnist.tar.gz:MNIST cifar10-jpeg.tar.gz:cifar10-jpeg camvid-half.tar.gz:camvid-half; do \
+	    tarball=$${pair%%:*}; dir=$${pair##*:}; \
+	    if [ -f "$(SHARED)/$$tarball" ] && [ ! -d "$(DATA)/$$dir" ]; then \
+	      echo "unpacking $$tarball into $(DATA)/"; tar -xzf "$(SHARED)/$$tarball" -C "$(DATA)"; fi; \
+	  done; \
+	else echo "no $(SHARED): datasets are downloaded on first use where the network allows"; fi
+
+reproduce: venv data
+	$(PY) -m neumeta.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
+
+test: venv
+	TQDM_DISABLE=1 $(PY) -m pytest -q
+
+clean-scratch:
+	rm -rf results/scratch figures/scratch

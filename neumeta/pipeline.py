@@ -1,0 +1,174 @@
+"""Run the numbered notebooks headless through papermill into the results store.
+
+    python -m neumeta.pipeline --profile cpu [--only 00,20] [--force]
+
+Per notebook: the executed notebook, its CSV tables and ``meta.json`` land in
+``results/<profile>/<notebook>/``, its figures in ``figures/<profile>/<notebook>/``.
+Each notebook runs against staging folders that replace the stored ones only on
+success: a failing notebook leaves its previous results untouched. The run names
+every failure and exits non-zero.
+"""
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from importlib import metadata
+from pathlib import Path
+
+from .atomic import atomic_write
+from .profiles import UnknownProfileError, available_profiles, load_profile
+from .results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+PACKAGES = ["torch", "torchvision", "numpy", "pandas", "matplotlib", "seaborn", "papermill", "nbval",
+            "torch-pruning", "fast-tsp", "tqdm", "ipykernel"]
+
+
+def list_notebooks(only=None):
+    """``notebooks/NN_*.ipynb`` in numeric order, optionally filtered by number or name."""
+    notebooks = sorted((p for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")), key=lambda p: (int(p.name[:2]), p.name))
+    if only:
+        wanted = [w.strip() for w in str(only).split(",") if w.strip()]
+        picked = [p for p in notebooks if any(p.stem == w or p.name[:2] == w.zfill(2) for w in wanted)]
+        missing = [w for w in wanted if not any(p.stem == w or p.name[:2] == w.zfill(2) for p in notebooks)]
+        if missing:
+            raise SystemExit(f"no notebook matches {missing}; available: {[p.stem for p in notebooks]}")
+        notebooks = picked
+    return notebooks
+
+
+def _git_commit():
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "neumeta", "notebooks", "profiles"],
+                               cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+        return {"commit": sha, "dirty": bool(dirty)}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+
+
+def _versions():
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _machine():
+    import torch
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+
+
+def _swap_into_place(staging, target):
+    """Replace ``target`` by ``staging`` with two renames (the old copy is removed last)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".old-{target.name}-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_notebook(notebook, profile, force=False, log_output=True):
+    """Execute one notebook; returns None on success or the error text."""
+    import papermill as pm
+    stem = notebook.stem
+    res_staging = RESULTS_ROOT / profile / f".staging-{stem}-{os.getpid()}"
+    fig_staging = FIGURES_ROOT / profile / f".staging-{stem}-{os.getpid()}"
+    for d in (res_staging, fig_staging):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    env_backup = dict(os.environ)
+    os.environ.update({"NEUMETA_PROFILE": profile, "NEUMETA_NOTEBOOK": stem, "MPLBACKEND": "Agg",
+                       "NEUMETA_RESULTS_DIR": str(res_staging), "NEUMETA_FIGURES_DIR": str(fig_staging),
+                       "NEUMETA_FORCE": "1" if force else os.environ.get("NEUMETA_FORCE", "0"),
+                       "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    executed = res_staging / "executed.ipynb"
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+    error = None
+    try:
+        pm.execute_notebook(str(notebook), str(executed), parameters={"profile": profile},
+                            kernel_name="python3", cwd=str(NOTEBOOK_DIR), log_output=log_output,
+                            progress_bar=False, stdout_file=None, stderr_file=None)
+    except Exception as e:  # papermill raises PapermillExecutionError with the cell's traceback
+        error = f"{type(e).__name__}: {e}"
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    if error:
+        failed = RESULTS_ROOT / profile / "_failed"
+        failed.mkdir(parents=True, exist_ok=True)
+        if executed.exists():
+            shutil.copy(executed, failed / f"{stem}.ipynb")
+        shutil.rmtree(res_staging, ignore_errors=True)
+        shutil.rmtree(fig_staging, ignore_errors=True)
+        return error
+    nb_meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
+    meta = {
+        "notebook": stem, "profile": profile, "profile_values": load_profile(profile),
+        "parameters": nb_meta.get("parameters"), "git": _git_commit(), "versions": _versions(),
+        "machine": _machine(), "start": started.isoformat(timespec="seconds"),
+        "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "duration_seconds": round(time.perf_counter() - t0, 1), "forced_retrain": force,
+        "papermill": {k: nb_meta.get(k) for k in ("start_time", "end_time", "duration", "exception",
+                                                  "version", "environment_variables")},
+    }
+    with atomic_write(res_staging / "meta.json", "w") as f:
+        json.dump(meta, f, indent=2, sort_keys=True, default=str)
+    _swap_into_place(res_staging, RESULTS_ROOT / profile / stem)
+    if any(fig_staging.iterdir()):
+        _swap_into_place(fig_staging, FIGURES_ROOT / profile / stem)
+    else:
+        shutil.rmtree(fig_staging, ignore_errors=True)
+    return None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default=os.environ.get("NEUMETA_PROFILE", "cpu"))
+    parser.add_argument("--only", default="", help="comma-separated notebook numbers or names, e.g. 00,20")
+    parser.add_argument("--force", action="store_true", help="retrain instead of reusing stored checkpoints")
+    parser.add_argument("--quiet", action="store_true", help="do not stream cell output")
+    args = parser.parse_args(argv)
+    try:
+        load_profile(args.profile)
+    except UnknownProfileError as e:
+        raise SystemExit(f"error: {e}") from None
+    notebooks = list_notebooks(args.only)
+    failures = []
+    for nb in notebooks:
+        print(f"[neumeta] {nb.name} (profile {args.profile}) ...", flush=True)
+        t0 = time.perf_counter()
+        try:
+            error = run_notebook(nb, args.profile, force=args.force, log_output=not args.quiet)
+        except Exception:
+            error = traceback.format_exc()
+        status = "ok" if error is None else "FAILED"
+        print(f"[neumeta] {nb.name}: {status} in {time.perf_counter() - t0:.0f} s", flush=True)
+        if error:
+            failures.append((nb.name, error))
+    if failures:
+        print(f"\n[neumeta] {len(failures)} notebook(s) failed; their previous results are untouched:", file=sys.stderr)
+        for name, err in failures:
+            print(f"  - {name}: {err.strip().splitlines()[-1][:500]}", file=sys.stderr)
+        print(f"  executed copies for debugging: results/{args.profile}/_failed/", file=sys.stderr)
+        return 1
+    print(f"[neumeta] all {len(notebooks)} notebook(s) ok; profiles available: {available_profiles()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""The results store: tidy CSV tables that only the pipeline writes.
+
+The pipeline (``neumeta.pipeline``) runs each notebook with ``NEUMETA_RESULTS_DIR``
+and ``NEUMETA_FIGURES_DIR`` pointing at staging folders and moves them into
+``results/<profile>/<notebook>/`` and ``figures/<profile>/<notebook>/`` only when the
+notebook succeeded. A notebook opened interactively writes to ``results/scratch/``
+instead, so the committed store is never touched by hand.
+"""
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import atomic_write
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RESULTS_ROOT = REPO_ROOT / "results"
+FIGURES_ROOT = REPO_ROOT / "figures"
+
+
+def in_pipeline():
+    return "NEUMETA_RESULTS_DIR" in os.environ
+
+
+def notebook_name():
+    return os.environ.get("NEUMETA_NOTEBOOK", "interactive")
+
+
+def results_dir(profile):
+    if in_pipeline():
+        return Path(os.environ["NEUMETA_RESULTS_DIR"])
+    return RESULTS_ROOT / "scratch" / profile / notebook_name()
+
+
+def figures_dir(profile):
+    if in_pipeline():
+        return Path(os.environ["NEUMETA_FIGURES_DIR"])
+    return FIGURES_ROOT / "scratch" / profile / notebook_name()
+
+
+def write_table(df, name, profile):
+    """Write ``df`` as ``<name>.csv`` into this run's results folder, atomically."""
+    path = results_dir(profile) / f"{name}.csv"
+    with atomic_write(path, "w", newline="") as f:
+        df.to_csv(f, index=False, float_format="%.6g", lineterminator="\n")
+    return path
+
+
+def read_table(name, profile, notebook=None):
+    """A table of this run (``notebook=None``) or the stored table of another notebook."""
+    folder = results_dir(profile) if notebook is None else RESULTS_ROOT / profile / notebook
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        hint = "" if notebook is None else f"; run `make reproduce PROFILE={profile} ONLY={notebook[:2]}` first"
+        raise FileNotFoundError(f"results table {path} does not exist{hint}")
+    return pd.read_csv(path)

@@ -1,0 +1,77 @@
+"""The papermill runner: atomic results, failures named, previous results kept."""
+import json
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+
+from neumeta import pipeline
+
+GOOD = """
+import pandas as pd, matplotlib.pyplot as plt
+from neumeta.results import write_table, read_table
+from neumeta.plotting import savefig, set_style
+write_table(pd.DataFrame({"metric": ["acc"], "value": [VALUE]}), "t", profile)
+set_style(); fig, ax = plt.subplots(); ax.plot(read_table("t", profile)["value"]); savefig(fig, "f", profile)
+"""
+
+
+def _notebook(path, body):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("profile = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setattr(pipeline, "NOTEBOOK_DIR", tmp_path / "notebooks")
+    monkeypatch.setattr(pipeline, "RESULTS_ROOT", tmp_path / "results")
+    monkeypatch.setattr(pipeline, "FIGURES_ROOT", tmp_path / "figures")
+    return tmp_path
+
+
+def test_success_writes_tables_meta_and_figures_then_failure_keeps_them(store):
+    nb = store / "notebooks" / "00_demo.ipynb"
+    _notebook(nb, GOOD.replace("VALUE", "1.5"))
+    assert pipeline.main(["--profile", "smoke", "--only", "00", "--quiet"]) == 0
+    out = store / "results" / "smoke" / "00_demo"
+    assert pd.read_csv(out / "t.csv")["value"].tolist() == [1.5]
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["profile"] == "smoke" and meta["parameters"] == {"profile": "smoke"}
+    assert meta["versions"]["torch"] and meta["duration_seconds"] > 0 and "commit" in meta["git"]
+    assert (out / "executed.ipynb").exists()
+    png = store / "figures" / "smoke" / "00_demo" / "f.png"
+    first_png = png.read_bytes()
+    assert (png.with_suffix(".pdf")).exists()
+
+    # Same data -> byte-identical figures on a rerun.
+    assert pipeline.main(["--profile", "smoke", "--only", "00", "--quiet"]) == 0
+    assert png.read_bytes() == first_png
+
+    # A failing run (after writing a new table) leaves the stored results as they were.
+    _notebook(nb, GOOD.replace("VALUE", "2.5") + "\nraise RuntimeError('boom')")
+    assert pipeline.main(["--profile", "smoke", "--only", "00", "--quiet"]) == 1
+    assert pd.read_csv(out / "t.csv")["value"].tolist() == [1.5]
+    assert png.read_bytes() == first_png
+    assert (store / "results" / "smoke" / "_failed" / "00_demo.ipynb").exists()
+    assert not list((store / "results" / "smoke").glob(".staging-*"))
+
+
+def test_unknown_profile_and_notebook_fail_clearly(store):
+    with pytest.raises(SystemExit, match="unknown profile 'nope'"):
+        pipeline.main(["--profile", "nope"])
+    _notebook(store / "notebooks" / "00_demo.ipynb", "pass")
+    with pytest.raises(SystemExit, match="no notebook matches"):
+        pipeline.main(["--profile", "smoke", "--only", "42"])
+
+
+def test_cli_reports_failures_and_exit_code():
+    res = subprocess.run([sys.executable, "-m", "neumeta.pipeline", "--profile", "does-not-exist"],
+                         capture_output=True, text=True)
+    assert res.returncode != 0 and "unknown profile" in res.stderr
