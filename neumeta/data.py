@@ -17,7 +17,7 @@ import torch
 import torchvision
 from torch.utils.data import Dataset
 from torchvision import tv_tensors
-from torchvision.io import ImageReadMode, decode_image
+from PIL import Image
 from torchvision.transforms import v2
 
 from .atomic import atomic_write
@@ -96,6 +96,24 @@ def segmentation_transform(train, crop=None):
                                               v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 
+# ---------------------------------------------------------------- image files
+# PIL rather than torchvision.io: torchvision 0.29 deprecates its decoders in favour of torchcodec.
+def read_rgb(path):
+    """An image file as a uint8 HWC array."""
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def read_label_map(path):
+    """A label PNG as a uint8 HW array of class indices (palette indices for VOC, grey values for CamVid)."""
+    with Image.open(path) as im:
+        return np.asarray(im)
+
+
+def _rgb_tensor(path):
+    return torch.from_numpy(read_rgb(path).copy()).permute(2, 0, 1)
+
+
 # ---------------------------------------------------------------- array-backed datasets
 class ArrayDataset(Dataset):
     """Images held in memory as uint8 NHWC arrays: decoded once, cheap to index."""
@@ -121,9 +139,9 @@ class SegmentationPairs(Dataset):
         return len(self.images)
 
     def __getitem__(self, i):
-        img = tv_tensors.Image(decode_image(str(self.images[i]), mode=ImageReadMode.RGB))
+        img = tv_tensors.Image(_rgb_tensor(self.images[i]))
         # UNCHANGED keeps palette indices (VOC); GRAY would turn them into luminance values.
-        mask = tv_tensors.Mask(decode_image(str(self.masks[i]), mode=ImageReadMode.UNCHANGED)[0].long())
+        mask = tv_tensors.Mask(torch.from_numpy(read_label_map(self.masks[i]).astype(np.int64)))
         if self.transform:
             img, mask = self.transform(img, mask)
         return img, mask
@@ -139,7 +157,7 @@ def _decode_folder_tree(folder):
         files += names
         labels += [label] * len(names)
     from .progress import progress
-    images = np.stack([decode_image(str(f), mode=ImageReadMode.RGB).permute(1, 2, 0).numpy()
+    images = np.stack([read_rgb(f)
                        for f in progress(files, desc=f"decoding {folder.name}")])
     return images, np.asarray(labels, dtype=np.int64)
 
@@ -237,7 +255,7 @@ class CelebAFolder(Dataset):
         return len(self.files)
 
     def __getitem__(self, i):
-        x = decode_image(str(self.files[i]), mode=ImageReadMode.RGB)
+        x = _rgb_tensor(self.files[i])
         return (self.transform(x) if self.transform else x), 0  # VAEs need no label
 
 
@@ -286,7 +304,7 @@ def _imagenet(root, split, transform):
 
 
 def _read_rgb(path):
-    return decode_image(path, mode=ImageReadMode.RGB)
+    return _rgb_tensor(path)
 
 
 def get_dataset(name, split="train", root=None, transform="paper"):

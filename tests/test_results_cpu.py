@@ -1,0 +1,53 @@
+"""The committed cpu-profile results: produced by the pipeline and meeting the issue's targets."""
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from neumeta.base_models import base_checkpoint_path
+from neumeta.checkpoints import load_checkpoint
+from neumeta.profiles import load_profile
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "cpu"
+
+
+def _table(notebook, name):
+    path = RESULTS / notebook / f"{name}.csv"
+    assert path.exists(), f"{path} missing: run `make reproduce PROFILE=cpu ONLY={notebook[:2]}`"
+    return pd.read_csv(path)
+
+
+def test_base_models_meet_targets():
+    table = _table("00_base_models", "base_models")
+    acc = table[table.metric == "test_acc"].set_index(["arch", "dataset"])["value"]
+    assert acc[("resnet20", "cifar10")] >= 88.0
+    assert acc[("lenet", "mnist")] >= 98.5
+    n_test = table[table.metric == "n_test"].set_index("dataset")["value"]
+    assert n_test["cifar10"] == 10_000 and n_test["mnist"] == 10_000, "full test sets, not fixtures"
+
+
+def test_base_results_came_from_the_pipeline():
+    folder = RESULTS / "00_base_models"
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["profile"] == "cpu" and meta["papermill"]["exception"] is None
+    assert meta["git"]["commit"] and meta["versions"]["torch"] == "2.14.1"
+    assert (folder / "executed.ipynb").exists()
+    assert (Path(__file__).resolve().parents[1] / "figures" / "cpu" / "00_base_models" / "base_training_curves.png").exists()
+
+
+@pytest.mark.parametrize("arch,dataset", [("resnet20", "cifar10"), ("lenet", "mnist")])
+def test_committed_checkpoints_load_safely_and_match_the_table(arch, dataset):
+    P = load_profile("cpu")
+    path = base_checkpoint_path(arch, dataset, P)
+    assert path.exists(), f"{path.name} is not committed"
+    payload = load_checkpoint(path)
+    assert payload["meta"]["arch"] == arch and payload["meta"]["epochs"] >= 1
+    table = _table("00_base_models", "base_models")
+    row = table[(table.arch == arch) & (table.metric == "test_acc")]
+    assert row.checkpoint.iloc[0] == path.name
+
+
+def test_committed_checkpoints_stay_small():
+    total = sum(p.stat().st_size for p in (RESULTS.parents[1] / "checkpoints").rglob("*.pt"))
+    assert total <= 50 * 2**20
