@@ -35,6 +35,7 @@ data:
 
 reproduce: venv data
 	$(PY) -m neumeta.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
+	$(PY) -m neumeta.report
 
 test: venv
 	TQDM_DISABLE=1 $(PY) -m pytest -q

@@ -3,6 +3,8 @@
 Everything is loaded with ``torch.load(..., weights_only=True)``: a checkpoint can hold
 tensors, numbers, strings, lists and dicts, never pickled code.
 """
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -71,3 +73,31 @@ def load_state_dict_file(path):
     payload = torch.load(path, map_location="cpu", weights_only=True)
     state = payload.get("state_dict", payload) if isinstance(payload, dict) else payload
     return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+class CheckpointBusyError(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def training_lock(final_path):
+    """Hold ``<checkpoint>.lock`` while training, so two runs never write one checkpoint."""
+    lock = Path(final_path).with_suffix(".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            raise CheckpointBusyError(f"{final_path} is being trained by another process "
+                                      f"(pid {f.read().strip() or '?'}); wait for it or stop it") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()

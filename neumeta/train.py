@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from .checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint
+from .checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint, training_lock
 from .metrics import evaluate_accuracy
 from .progress import progress
 
@@ -71,11 +71,16 @@ def train_classifier(model, train_set, test_set, cfg, path, meta=None, desc="tra
     ``path`` is the final checkpoint; if it exists (and FORCE is off) nothing is trained.
     ``on_epoch_end(epoch)`` is a test hook called after each epoch's checkpoint is saved.
     """
-    part = partial_path(path)
     if path.exists() and not force_retrain():
         payload = load_checkpoint(path)
         model.load_state_dict(payload["state_dict"])
         return model, dict(payload["meta"], reused=True)
+    with training_lock(path):
+        return _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, device)
+
+
+def _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, device):
+    part = partial_path(path)
 
     device = torch.device(device) if device is not None else default_device()
     model.to(device)

@@ -59,3 +59,13 @@ def test_bare_and_wrapped_state_dicts_load(tmp_path):
     torch.save(sd, tmp_path / "bare.pt")
     for name in ("dp.pt", "bare.pt"):
         build_model("resnet20").load_state_dict(load_state_dict_file(tmp_path / name))
+
+
+def test_a_checkpoint_is_trained_by_one_process_at_a_time(tmp_path):
+    from neumeta.checkpoints import CheckpointBusyError, training_lock
+    with training_lock(tmp_path / "m.pt"):
+        with pytest.raises(CheckpointBusyError, match="being trained by another process"):
+            with training_lock(tmp_path / "m.pt"):
+                pass
+    with training_lock(tmp_path / "m.pt"):  # released afterwards
+        pass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parent
 FIXTURES = REPO / "tests" / "fixtures" / "data"
 
 os.environ.setdefault("NEUMETA_PROFILE", "smoke")
