@@ -1,0 +1,110 @@
+"""The INR hypernetwork: model-space coordinates -> weight values.
+
+One row per generated kernel (out index a, in index b) of each generated tensor.
+Row features, all in [0, 1]:  ((a + 1/2) / S0, (b + 1/2) / S1, S0 / NORM, S1 / NORM)
+- positions are cell-centred, so the grid of width 32 interleaves with that of 64
+  instead of sampling its even points (the official left-aligned a/S0);
+- the tensor is chosen *by key*: each tensor has its own residual-MLP head, and the
+  coordinate noise below never touches routing (official defect D1).
+Fourier features use bands 2^i * pi for i < num_freqs with num_freqs <= 12, so every
+band still carries information in float32 (official defect D3: bands up to 2^31).
+Outputs are divided by the tensor's clean input-channel count S1 (official D2 divided
+by a noisy one), so a layer's pre-activation scale does not change with its width.
+"""
+import math
+
+import torch
+import torch.nn as nn
+
+from .models import check_width
+
+MAX_FREQS = 12  # 2^12 * pi * 1.0 ~ 1.3e4: float32 keeps phases to ~1e-3 rad
+
+
+class FourierFeatures(nn.Module):
+    def __init__(self, in_dim, num_freqs):
+        super().__init__()
+        if not 0 <= num_freqs <= MAX_FREQS:
+            raise ValueError(f"num_freqs must be in 0..{MAX_FREQS} to stay meaningful in float32, got {num_freqs}")
+        self.register_buffer("bands", (2.0 ** torch.arange(num_freqs)) * math.pi, persistent=False)
+        self.out_dim = in_dim * (1 + 2 * num_freqs)
+
+    def forward(self, f):
+        phases = (f.unsqueeze(-1) * self.bands).flatten(-2)  # [..., in_dim * F]
+        return torch.cat([f, torch.sin(phases), torch.cos(phases)], dim=-1)
+
+
+class ResidualMLP(nn.Module):
+    """in -> ReLU -> (num_layers - 1) scaled residual blocks -> linear out (the paper's head)."""
+
+    def __init__(self, in_dim, hidden, out_dim, num_layers, residual_scale=0.1):
+        super().__init__()
+        self.inp = nn.Linear(in_dim, hidden)
+        self.blocks = nn.ModuleList(nn.Linear(hidden, hidden) for _ in range(num_layers - 1))
+        self.scales = nn.Parameter(torch.full((max(num_layers - 1, 1),), float(residual_scale)))
+        self.out = nn.Linear(hidden, out_dim)
+
+    def forward(self, x):
+        h = torch.relu(self.inp(x))
+        for k, block in enumerate(self.blocks):
+            h = h + self.scales[k] * torch.relu(block(h))
+        return self.out(h)
+
+
+class NeuMetaINR(nn.Module):
+    """One head per generated tensor; ``weights(width, ...)`` returns the tensors for that width."""
+
+    def __init__(self, spec, hidden=256, num_layers=4, num_freqs=10, norm=None, residual_scale=0.1):
+        super().__init__()
+        self.spec = spec
+        self.norm = float(norm or max(spec.full_width, spec.train_widths[1]))
+        shapes = spec.shapes(spec.full_width)
+        self.encoding = FourierFeatures(4, num_freqs)
+        self.heads = nn.ModuleDict({
+            _key(name): ResidualMLP(self.encoding.out_dim, hidden, _kernel_size(shape), num_layers, residual_scale)
+            for name, shape in shapes.items()})
+        self._coords = {}
+
+    def coordinates(self, width):
+        """Per tensor: (raw [N, 4] = (a, b, S0, S1), shape) for every kernel row; cached per width."""
+        width = check_width(width, "width")
+        if width not in self._coords:
+            out = {}
+            for name, shape in self.spec.shapes(width).items():
+                s0, s1 = shape[0], (shape[1] if len(shape) > 1 else 1)
+                a, b = torch.meshgrid(torch.arange(s0), torch.arange(s1), indexing="ij")
+                raw = torch.stack([a.flatten(), b.flatten(), torch.full((s0 * s1,), s0), torch.full((s0 * s1,), s1)], 1)
+                out[name] = (raw.float(), shape)
+            self._coords[width] = out
+        return self._coords[width]
+
+    def features(self, raw, noise=0.0, samples=1, generator=None):
+        """[samples, N, 4] features; uniform noise of width ``noise`` on the two position indices only."""
+        raw = raw.to(self.encoding.bands.device).expand(samples, *raw.shape).clone()
+        if noise > 0:
+            u = torch.rand(raw.shape[:-1] + (2,), generator=generator, device=raw.device) - 0.5
+            if samples > 1:
+                u[0] = 0  # sample-and-merge: one clean draw plus K - 1 noisy ones, as in the paper
+            raw[..., :2] += noise * u
+        s0, s1 = raw[..., 2:3], raw[..., 3:4]
+        return torch.cat([(raw[..., 0:1] + 0.5) / s0, (raw[..., 1:2] + 0.5) / s1, s0 / self.norm, s1 / self.norm], -1)
+
+    def weights(self, width, noise=0.0, samples=1, generator=None, average=True):
+        """Generated tensors at ``width``. With ``samples`` = K > 1 the K noisy draws run in one batched
+        pass and are averaged (``average=False`` keeps the leading K axis)."""
+        out = {}
+        for name, (raw, shape) in self.coordinates(width).items():
+            f = self.features(raw, noise, samples, generator)
+            y = self.heads[_key(name)](self.encoding(f))  # [K, N, O]
+            fan = shape[1] if len(shape) > 1 else 1
+            w = (y / fan).reshape(samples, *shape)
+            out[name] = w.mean(0) if average else w
+        return out
+
+
+def _key(name):
+    return name.replace(".", "/")  # ModuleDict keys cannot contain dots
+
+
+def _kernel_size(shape):
+    return int(math.prod(shape[2:])) if len(shape) > 2 else 1
