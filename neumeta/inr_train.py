@@ -1,0 +1,158 @@
+"""Training the INR hypernetwork (method reference, section 8), resumable from every epoch.
+
+Each step samples a width d uniformly from the spec's training range, generates that
+width's tensors (with coordinate noise), runs the frozen target network on the batch
+and minimises
+    CE + lambda_reg * sum_t ||W_t||_F + lambda_rec * weighted-MSE(W, W_gt)   (last term at d = full width only)
+with AdamW, element-wise gradient clipping and an EMA of the INR. Model selection uses
+a validation split carved from the training set, never the test set. The trainer keeps
+no global state (all randomness from generators seeded by (seed, epoch)), so it can be
+wrapped for data-parallel runs later.
+"""
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.utils.data import DataLoader
+
+from .checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint, training_lock
+from .progress import progress
+
+
+@dataclass(frozen=True)
+class INRTrainConfig:
+    epochs: int
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    milestones: tuple = ()  # epochs where lr drops x0.1 (paper: 100, 150 of 200)
+    clip_value: float = 10.0
+    ema_decay: float = 0.995
+    noise: float = 1.0  # coordinate noise width sigma (U(-sigma/2, sigma/2) on channel indices)
+    lambda_rec: float = 1.0
+    lambda_reg: float = 1e-4
+    eval_samples: int = 1  # K for the per-epoch validation at full width
+    seed: int = 0
+    limit_train: int = 0
+
+
+def weighted_mse(generated, target):
+    """Reconstruction loss: per tensor, MSE weighted by |W_gt| / max|W_gt| (large weights matter more)."""
+    losses = []
+    for name, gt in target.items():
+        w = (gt.abs() + 1e-6) / (gt.abs() + 1e-6).max()
+        losses.append((w * (generated[name] - gt).square()).mean())
+    return torch.stack(losses).mean()
+
+
+def inr_loss(inr, target, x, y, width, cfg, generator=None):
+    """The training objective for one batch at ``width``; returns (loss, logits)."""
+    generated = inr.weights(width, noise=cfg.noise, generator=generator)
+    logits = target(x, generated)
+    loss = F.cross_entropy(logits, y)
+    if cfg.lambda_reg:
+        loss = loss + cfg.lambda_reg * sum(w.norm() for w in generated.values())
+    if cfg.lambda_rec and width == inr.spec.full_width:
+        loss = loss + cfg.lambda_rec * weighted_mse(generated, target.ground_truth())
+    return loss, logits
+
+
+@torch.no_grad()
+def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None):
+    """Top-1 accuracy (%) of the network generated at ``width`` (K-sample merged weights)."""
+    generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator)
+    correct = total = 0
+    for x, y in DataLoader(dataset, batch_size=batch_size):
+        correct += (target(x, generated).argmax(1) == y).sum().item()
+        total += len(y)
+    return 100.0 * correct / total
+
+
+def train_inr(inr, target, train_set, val_set, cfg, path, meta=None, desc="inr", on_epoch_end=None):
+    """Train ``inr`` and return ``(ema_inr, info)``; reuses a finished checkpoint at ``path``."""
+    ema = AveragedModel(inr, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=False)
+    if path.exists() and not force_retrain():
+        payload = load_checkpoint(path)
+        ema.module.load_state_dict(payload["state_dict"])
+        return ema.module, dict(payload["meta"], reused=True)
+    with training_lock(path):
+        return _train(inr, ema, target, train_set, val_set, cfg, path, meta or {}, desc, on_epoch_end)
+
+
+def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch_end):
+    if cfg.limit_train and cfg.limit_train < len(train_set):
+        keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))[:cfg.limit_train]
+        train_set = torch.utils.data.Subset(train_set, keep.tolist())
+    opt = torch.optim.AdamW(inr.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=0.1)
+    lo, hi = inr.spec.train_widths
+    part = partial_path(path)
+    history, start_epoch, train_seconds, best = [], 0, 0.0, {"val_acc": -1.0, "epoch": 0, "state": None}
+    if part.exists() and not force_retrain():
+        state = load_checkpoint(part)
+        inr.load_state_dict(state["state_dict"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        history, start_epoch = state["meta"]["history"], state["meta"]["epoch"]
+        train_seconds = state["meta"]["train_seconds"]
+        best = {"val_acc": state["meta"]["best_val_acc"], "epoch": state["meta"]["best_epoch"],
+                "state": state["best_state"]}
+    for epoch in range(start_epoch, cfg.epochs):
+        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        torch.manual_seed(cfg.seed * 100_003 + epoch)  # augmentation
+        loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
+        inr.train()
+        t0 = time.perf_counter()
+        loss_sum = correct = seen = 0
+        bar = progress(loader, desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
+        for x, y in bar:
+            width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
+            loss, logits = inr_loss(inr, target, x, y, width, cfg, generator=gen)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.clip_value > 0:
+                torch.nn.utils.clip_grad_value_(inr.parameters(), cfg.clip_value)
+            opt.step()
+            ema.update_parameters(inr)
+            loss_sum += loss.item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            seen += len(y)
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", d=width, refresh=False)
+        sched.step()
+        train_seconds += time.perf_counter() - t0
+        val_acc = evaluate_width(ema.module, target, val_set, inr.spec.full_width, samples=cfg.eval_samples, noise=cfg.noise,
+                                 generator=torch.Generator().manual_seed(cfg.seed))
+        history.append({"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": 100.0 * correct / seen,
+                        "val_acc_full_width": val_acc, "train_seconds": train_seconds})
+        if val_acc > best["val_acc"]:
+            best = {"val_acc": val_acc, "epoch": epoch + 1,
+                    "state": {k: v.detach().clone() for k, v in ema.module.state_dict().items()}}
+        save_checkpoint(part, {
+            "state_dict": inr.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
+            "scheduler": sched.state_dict(), "best_state": best["state"],
+            "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds,
+                     "best_val_acc": best["val_acc"], "best_epoch": best["epoch"]}})
+        if on_epoch_end:
+            on_epoch_end(epoch + 1)
+    ema.module.load_state_dict(best["state"])
+    info = dict(meta, config=_plain(dataclasses.asdict(cfg)), history=history, train_seconds=train_seconds,
+                best_epoch=best["epoch"], best_val_acc=best["val_acc"], epochs=cfg.epochs)
+    save_checkpoint(path, {"state_dict": ema.module.state_dict(), "meta": info})
+    part.unlink(missing_ok=True)
+    return ema.module, dict(info, reused=False)
+
+
+def _plain(d):
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+def split_train_val(train_augmented, train_plain, val_size, seed=0):
+    """Seeded split of the training images: the rest (augmented) for training, ``val_size``
+    images (test-time transform) for model selection."""
+    order = torch.randperm(len(train_plain), generator=torch.Generator().manual_seed(seed)).tolist()
+    return (torch.utils.data.Subset(train_augmented, order[val_size:]),
+            torch.utils.data.Subset(train_plain, order[:val_size]))

@@ -1,0 +1,40 @@
+import torch
+
+from neumeta.data import get_dataset
+from neumeta.engine import TargetNetwork
+from neumeta.inr import NeuMetaINR
+from neumeta.inr_train import INRTrainConfig, evaluate_width, split_train_val, train_inr, weighted_mse
+from neumeta.models import build_model
+from neumeta.spec import LENET_ALL
+
+
+def test_weighted_mse_is_zero_at_target_and_positive_elsewhere():
+    gt = {"w": torch.randn(4, 3)}
+    assert weighted_mse({"w": gt["w"].clone()}, gt) == 0
+    assert weighted_mse({"w": gt["w"] + 0.1}, gt) > 0
+
+
+def test_split_is_disjoint_and_uses_the_plain_transform(fixtures_root):
+    aug = get_dataset("mnist", "train", root=fixtures_root)
+    plain = get_dataset("mnist", "train", root=fixtures_root, transform="eval")
+    train, val = split_train_val(aug, plain, 100)
+    assert len(val) == 100 and len(train) == len(aug) - 100
+    assert not set(train.indices) & set(val.indices) and val.dataset is plain
+
+
+def test_inr_training_runs_resumes_and_reuses(tmp_path, fixtures_root):
+    torch.manual_seed(0)
+    target = TargetNetwork(LENET_ALL, build_model("lenet").state_dict())
+    inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4)
+    aug = get_dataset("mnist", "train", root=fixtures_root)
+    plain = get_dataset("mnist", "train", root=fixtures_root, transform="eval")
+    train, val = split_train_val(aug, plain, 100)
+    cfg = INRTrainConfig(epochs=2, batch_size=100, limit_train=200, eval_samples=2)
+    epochs = []
+    ema, info = train_inr(inr, target, train, val, cfg, tmp_path / "inr.pt", on_epoch_end=epochs.append)
+    assert epochs == [1, 2] and len(info["history"]) == 2 and 1 <= info["best_epoch"] <= 2
+    assert 0 <= evaluate_width(ema, target, val, 12) <= 100
+    again, info2 = train_inr(NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4), target, train, val, cfg,
+                             tmp_path / "inr.pt")
+    assert info2["reused"]
+    assert all(torch.equal(a, b) for a, b in zip(again.state_dict().values(), ema.state_dict().values()))
