@@ -1,0 +1,32 @@
+"""The target networks NeuMeta learns from: base model -> BN folded -> channels permuted.
+
+The permuted network is stored in the checkpoint store (the solver has a time budget, so
+its result can depend on machine speed; storing it keeps later notebooks reproducible).
+"""
+import time
+
+import torch
+
+from .base_models import INPUT_SHAPES, base_checkpoint_path, train_base_model
+from .checkpoints import checkpoint_path, force_retrain, load_checkpoint, save_checkpoint
+from .fuse import fuse_bn
+from .permute import permute_model
+
+
+def permuted_target(arch, dataset, P, variant="shp"):
+    """``(folded_permuted_state_dict, info)`` for the profile's base model of ``arch`` on ``dataset``."""
+    seconds = P["permute_seconds"]
+    key = {"base": base_checkpoint_path(arch, dataset, P).name, "variant": variant, "seconds": seconds,
+           "seed": P["seed"]}
+    path = checkpoint_path(P["profile"], f"permuted-{variant}-{arch}-{dataset}", key)
+    if path.exists() and not force_retrain():
+        payload = load_checkpoint(path)
+        return payload["state_dict"], dict(payload["meta"], reused=True)
+    base, base_info = train_base_model(arch, dataset, P)  # reuses the stored base model
+    folded = fuse_bn(base)
+    t0 = time.perf_counter()
+    state, groups = permute_model(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, seconds, P["seed"])
+    info = {"arch": arch, "dataset": dataset, "variant": variant, "solver_seconds": time.perf_counter() - t0,
+            "groups": groups, "base_checkpoint": key["base"]}
+    save_checkpoint(path, {"state_dict": state, "meta": info})
+    return state, dict(info, reused=False)
