@@ -15,7 +15,6 @@ STAMP := $(VENV)/.neumeta-installed
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,notebooks]'
 	touch $(STAMP)
 
