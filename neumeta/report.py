@@ -31,7 +31,21 @@ def base_models_table(profile="cpu"):
     return "\n".join(lines) + f"\n\n_Source: `results/{profile}/00_base_models/base_models.csv`._"
 
 
-BLOCKS = {"base_models": base_models_table}
+def permutation_table(profile="cpu"):
+    path = RESULTS_ROOT / profile / "10_permutation" / "permutation_summary.csv"
+    if not path.exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=10`._"
+    t = pd.read_csv(path).pivot_table(index=["arch", "variant"], columns="metric", values="value", sort=False).reset_index()
+    none = t[t.variant == "none"].set_index("arch")["total_tv"]
+    lines = ["| model | ordering | total TV | vs. original | max \\|Δ logit\\| | test acc. (%) | solver s |",
+             "|---|---|---|---|---|---|---|"]
+    for _, r in t.iterrows():
+        lines.append(f"| {r.arch} | {r.variant} | {r.total_tv:,.0f} | {100 * (r.total_tv / none[r.arch] - 1):+.1f} % | "
+                     f"{r.max_abs_logit_diff:.1e} | {r.accuracy:.2f} | {r.solver_seconds:.1f} |")
+    return "\n".join(lines) + f"\n\n_Source: `results/{profile}/10_permutation/permutation_summary.csv`._"
+
+
+BLOCKS = {"base_models": base_models_table, "permutation": permutation_table}
 
 
 def render(text):
