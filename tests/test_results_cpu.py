@@ -54,7 +54,8 @@ def test_base_results_came_from_the_pipeline():
 
 
 @pytest.mark.parametrize("arch,dataset", [("resnet20", "cifar10"), ("lenet", "mnist")])
-def test_committed_checkpoints_load_safely_and_match_the_table(arch, dataset):
+def test_committed_checkpoints_load_safely_and_match_the_table(arch, dataset, monkeypatch):
+    monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(RESULTS.parents[1] / "checkpoints"))  # the committed store
     P = load_profile("cpu")
     path = base_checkpoint_path(arch, dataset, P)
     assert path.exists(), f"{path.name} is not committed"
