@@ -62,7 +62,7 @@ def train_base_model(arch, dataset, P):
         payload = load_checkpoint(final)
         model.load_state_dict(payload["state_dict"])
         info = dict(payload["meta"], reused=True)
-        return model, (_merge_stages(info["first_stage"], info) if "first_stage" in info else info)
+        return model, (_merge_stages(info) if "first_stage" in info else info)
     model, info = train_classifier(model, train_set, test_set, base_train_config(arch, P),
                                    base_checkpoint_path(arch, dataset, P, stage="first"), meta=meta,
                                    desc=f"{arch}/{dataset}")
@@ -71,30 +71,23 @@ def train_base_model(arch, dataset, P):
         return model, info
     model, second = train_classifier(model, train_set, test_set, restart, base_checkpoint_path(arch, dataset, P),
                                      meta=dict(meta, first_stage=_summary(info)), desc=f"{arch}/{dataset} restart")
-    return model, _merge_stages(info, second)
+    return model, _merge_stages(second)
 
 
 def _summary(info):
     return {k: info[k] for k in ("epochs", "train_seconds", "test_acc", "history", "config")}
 
 
-def _merge_stages(first, second):
-    """One record for both stages: epochs and train time add up, the history continues."""
-    stage1 = second.get("first_stage", _summary(first))
+def _merge_stages(second):
+    """One record for both stages (stage one is stored in the second's meta): epochs and train
+    time add up, the history continues."""
+    stage1 = second["first_stage"]
     offset = stage1["epochs"]
     history = [dict(h, stage=1) for h in stage1["history"]] + \
         [dict(h, epoch=h["epoch"] + offset, stage=2, train_seconds=h["train_seconds"] + stage1["train_seconds"])
          for h in second["history"]]
     return dict(second, epochs=offset + second["epochs"], train_seconds=stage1["train_seconds"] + second["train_seconds"],
                 history=history, stage_epochs=[offset, second["epochs"]], first_stage_test_acc=stage1["test_acc"])
-
-
-def load_base_model(arch, dataset, P):
-    """The stored base model (raises if it has not been trained in this profile)."""
-    payload = load_checkpoint(base_checkpoint_path(arch, dataset, P))
-    model = build_model(arch, num_classes=NUM_CLASSES[dataset])
-    model.load_state_dict(payload["state_dict"])
-    return model.eval(), payload["meta"]
 
 
 if __name__ == "__main__":  # python -m neumeta.base_models cpu : train every base model of a profile

@@ -21,6 +21,7 @@ from PIL import Image
 from torchvision.transforms import v2
 
 from .atomic import atomic_write
+from .progress import progress
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar100", "celeba", "voc", "camvid", "imagenet")
@@ -156,7 +157,6 @@ def _decode_folder_tree(folder):
         names = sorted((folder / cls).iterdir())
         files += names
         labels += [label] * len(names)
-    from .progress import progress
     images = np.stack([read_rgb(f)
                        for f in progress(files, desc=f"decoding {folder.name}")])
     return images, np.asarray(labels, dtype=np.int64)

@@ -19,7 +19,9 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 
 from .checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint, training_lock
+from .metrics import evaluate_accuracy
 from .progress import progress
+from .train import limit_dataset
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,7 @@ def inr_loss(inr, target, x, y, width, cfg, generator=None):
 def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None):
     """Top-1 accuracy (%) of the network generated at ``width`` (K-sample merged weights)."""
     generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator)
-    correct = total = 0
-    for x, y in DataLoader(dataset, batch_size=batch_size):
-        correct += (target(x, generated).argmax(1) == y).sum().item()
-        total += len(y)
-    return 100.0 * correct / total
+    return evaluate_accuracy(lambda x: target(x, generated), dataset, batch_size, desc=f"eval d={width}")
 
 
 def train_inr(inr, target, train_set, val_set, cfg, path, meta=None, desc="inr", on_epoch_end=None):
@@ -83,9 +81,7 @@ def train_inr(inr, target, train_set, val_set, cfg, path, meta=None, desc="inr",
 
 
 def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch_end):
-    if cfg.limit_train and cfg.limit_train < len(train_set):
-        keep = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(cfg.seed))[:cfg.limit_train]
-        train_set = torch.utils.data.Subset(train_set, keep.tolist())
+    train_set = limit_dataset(train_set, cfg.limit_train, cfg.seed)
     opt = torch.optim.AdamW(inr.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=0.1)
     lo, hi = inr.spec.train_widths

@@ -8,8 +8,9 @@ from .progress import progress
 
 @torch.no_grad()
 def evaluate_accuracy(model, dataset, batch_size=500, desc="eval", device="cpu"):
-    """Top-1 accuracy in percent (float32, eval mode)."""
-    model.eval()
+    """Top-1 accuracy in percent (float32, eval mode); ``model`` may be any callable on a batch."""
+    if isinstance(model, torch.nn.Module):
+        model.eval()
     correct = total = 0
     for x, y in progress(DataLoader(dataset, batch_size=batch_size), desc=desc, leave=False):
         correct += (model(x.to(device)).argmax(1).cpu() == y).sum().item()

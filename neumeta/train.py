@@ -52,10 +52,11 @@ def _lr_lambda(cfg, steps_per_epoch):
     return f
 
 
-def _train_subset(dataset, cfg):
-    if cfg.limit_train and cfg.limit_train < len(dataset):
-        # A seeded random subset: folder-ordered datasets would otherwise give one class only.
-        keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(cfg.seed))[:cfg.limit_train]
+def limit_dataset(dataset, limit, seed):
+    """The first ``limit`` images of a seeded shuffle (0 = all): folder-ordered datasets would
+    otherwise give one class only."""
+    if limit and limit < len(dataset):
+        keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:limit]
         return torch.utils.data.Subset(dataset, keep.tolist())
     return dataset
 
@@ -84,7 +85,7 @@ def _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, devi
 
     device = torch.device(device) if device is not None else default_device()
     model.to(device)
-    train_set = _train_subset(train_set, cfg)
+    train_set = limit_dataset(train_set, cfg.limit_train, cfg.seed)
     steps_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
     # Weight decay only on conv/linear weights, not on BN parameters and biases.
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
