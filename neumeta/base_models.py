@@ -30,24 +30,39 @@ def base_train_config(arch, P):
 def base_checkpoint_path(arch, dataset, P, stage="final"):
     """Where the base model of this (arch, dataset, training config, data root) lives.
 
-    With ``base_restart_epochs`` > 0 (ResNet only) the final model is a second stage: a warm restart
-    of the cosine schedule (SGDR) from the first stage's weights; ``stage="first"`` names stage one.
+    With ``base_restart_epochs`` (ResNet only; a number or a list) the final model is the last of a
+    chain of warm restarts of the cosine schedule (SGDR), each starting from the previous stage's
+    weights; ``stage="first"`` names stage one, an integer names stage ``stage`` (1-based).
     """
+    paths = stage_checkpoint_paths(arch, dataset, P)
+    return {"first": paths[0], "final": paths[-1]}[stage] if isinstance(stage, str) else paths[stage - 1]
+
+
+def stage_checkpoint_paths(arch, dataset, P):
+    """One checkpoint per training stage; each key names the stage before it, so adding a stage
+    to a profile keeps (and reuses) the earlier ones."""
     key = {"arch": arch, "dataset": dataset, "train": dataclasses.asdict(base_train_config(arch, P)),
            "data": str(P.get("data_root"))}
-    first = checkpoint_path(P["profile"], f"base-{arch}-{dataset}", key)
-    restart = restart_config(arch, P)
-    if stage == "first" or restart is None:
-        return first
-    return checkpoint_path(P["profile"], f"base-{arch}-{dataset}-restart",
-                           {"from": first.name, "train": dataclasses.asdict(restart)})
+    paths = [checkpoint_path(P["profile"], f"base-{arch}-{dataset}", key)]
+    for i, cfg in enumerate(restart_configs(arch, P)):
+        suffix = "-restart" if i == 0 else f"-restart{i + 1}"
+        paths.append(checkpoint_path(P["profile"], f"base-{arch}-{dataset}{suffix}",
+                                     {"from": paths[-1].name, "train": dataclasses.asdict(cfg)}))
+    return paths
 
 
-def restart_config(arch, P):
-    """Second-stage schedule (a warm restart), or None."""
-    if arch == "lenet" or not P.get("base_restart_epochs"):
-        return None
-    return dataclasses.replace(base_train_config(arch, P), epochs=P["base_restart_epochs"], lr=P["base_restart_lr"])
+def restart_configs(arch, P):
+    """The warm-restart stages' schedules after stage one (empty for LeNet or none configured)."""
+    epochs, lrs = _as_list(P.get("base_restart_epochs")), _as_list(P.get("base_restart_lr"))
+    if len(epochs) != len(lrs):
+        raise ValueError(f"base_restart_epochs {epochs} and base_restart_lr {lrs} must have the same length")
+    if arch == "lenet":
+        return []
+    return [dataclasses.replace(base_train_config(arch, P), epochs=e, lr=lr) for e, lr in zip(epochs, lrs) if e]
+
+
+def _as_list(value):
+    return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def train_base_model(arch, dataset, P):
@@ -57,37 +72,44 @@ def train_base_model(arch, dataset, P):
     test_set = get_dataset(dataset, "test", root=root, transform="eval")
     model = build_model(arch, num_classes=NUM_CLASSES[dataset])
     meta = {"arch": arch, "dataset": dataset, "profile": P["profile"]}
-    final = base_checkpoint_path(arch, dataset, P)
-    if final.exists() and not force_retrain():  # reuse without needing the first stage's file
-        payload = load_checkpoint(final)
+    paths = stage_checkpoint_paths(arch, dataset, P)
+    if paths[-1].exists() and not force_retrain():  # reuse without needing the earlier stages' files
+        payload = load_checkpoint(paths[-1])
         model.load_state_dict(payload["state_dict"])
-        info = dict(payload["meta"], reused=True)
-        return model, (_merge_stages(info) if "first_stage" in info else info)
-    model, info = train_classifier(model, train_set, test_set, base_train_config(arch, P),
-                                   base_checkpoint_path(arch, dataset, P, stage="first"), meta=meta,
-                                   desc=f"{arch}/{dataset}")
-    restart = restart_config(arch, P)
-    if restart is None:
-        return model, info
-    model, second = train_classifier(model, train_set, test_set, restart, base_checkpoint_path(arch, dataset, P),
-                                     meta=dict(meta, first_stage=_summary(info)), desc=f"{arch}/{dataset} restart")
-    return model, _merge_stages(second)
+        return model, _merge_stages(dict(payload["meta"], reused=True))
+    configs = [base_train_config(arch, P)] + restart_configs(arch, P)
+    earlier = []
+    for i, (cfg, path) in enumerate(zip(configs, paths)):
+        stage_meta = dict(meta, earlier_stages=earlier) if earlier else meta
+        model, info = train_classifier(model, train_set, test_set, cfg, path, meta=stage_meta,
+                                       desc=f"{arch}/{dataset}" + (f" restart {i}" if i else ""))
+        earlier = _earlier_stages(info) + [_summary(info)]
+    return model, _merge_stages(info)
 
 
 def _summary(info):
     return {k: info[k] for k in ("epochs", "train_seconds", "test_acc", "history", "config")}
 
 
-def _merge_stages(second):
-    """One record for both stages (stage one is stored in the second's meta): epochs and train
-    time add up, the history continues."""
-    stage1 = second["first_stage"]
-    offset = stage1["epochs"]
-    history = [dict(h, stage=1) for h in stage1["history"]] + \
-        [dict(h, epoch=h["epoch"] + offset, stage=2, train_seconds=h["train_seconds"] + stage1["train_seconds"])
-         for h in second["history"]]
-    return dict(second, epochs=offset + second["epochs"], train_seconds=stage1["train_seconds"] + second["train_seconds"],
-                history=history, stage_epochs=[offset, second["epochs"]], first_stage_test_acc=stage1["test_acc"])
+def _earlier_stages(info):
+    # "first_stage" is how the two-stage checkpoints committed before chains existed store stage one
+    return list(info.get("earlier_stages") or ([info["first_stage"]] if "first_stage" in info else []))
+
+
+def _merge_stages(last):
+    """One record for all stages (the earlier ones are stored in the last one's meta): epochs and
+    train time add up, the history continues."""
+    stages = _earlier_stages(last) + [last]
+    if len(stages) == 1:
+        return last
+    history, epochs, seconds = [], 0, 0.0
+    for number, stage in enumerate(stages, start=1):
+        history += [dict(h, epoch=h["epoch"] + epochs, stage=number, train_seconds=h["train_seconds"] + seconds)
+                    for h in stage["history"]]
+        epochs, seconds = epochs + stage["epochs"], seconds + stage["train_seconds"]
+    return dict(last, epochs=epochs, train_seconds=seconds, history=history,
+                stage_epochs=[s["epochs"] for s in stages], stage_test_acc=[s["test_acc"] for s in stages],
+                first_stage_test_acc=stages[0]["test_acc"])
 
 
 if __name__ == "__main__":  # python -m neumeta.base_models cpu : train every base model of a profile
