@@ -18,7 +18,8 @@ def inr_train_config(P):
         epochs=P["inr_epochs"], batch_size=P["inr_batch_size"], lr=P["inr_lr"], weight_decay=P["inr_weight_decay"],
         milestones=tuple(P["inr_milestones"]), clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
         lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], eval_samples=1, seed=P["seed"],
-        limit_train=P["inr_limit_train"])
+        limit_train=P["inr_limit_train"], rec_warmup_steps=P["inr_rec_warmup_steps"],
+        rec_warmup_lr=P["inr_rec_warmup_lr"])
 
 
 def build_inr(spec, P):

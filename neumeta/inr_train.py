@@ -4,7 +4,7 @@ Each step samples a width d uniformly from the spec's training range, generates 
 width's tensors (with coordinate noise), runs the frozen target network on the batch
 and minimises
     CE + lambda_reg * sum_t ||W_t||_F + lambda_rec * weighted-MSE(W, W_gt)   (last term at d = full width only)
-with AdamW, element-wise gradient clipping and an EMA of the INR. Model selection uses
+(optionally after a reconstruction-only warm start, see ``fit_reconstruction``) with AdamW, element-wise gradient clipping and an EMA of the INR. Model selection uses
 a validation split carved from the training set, never the test set. The trainer keeps
 no global state (all randomness from generators seeded by (seed, epoch)), so it can be
 wrapped for data-parallel runs later.
@@ -39,6 +39,10 @@ class INRTrainConfig:
     eval_samples: int = 1  # K for the per-epoch validation at full width
     seed: int = 0
     limit_train: int = 0
+    # Reconstruction warm start (not in the paper; 0 = off): fit the full-width tensors alone first,
+    # so that the short CPU schedule starts from a network that already works at full width.
+    rec_warmup_steps: int = 0
+    rec_warmup_lr: float = 1e-2
 
 
 def weighted_mse(generated, target):
@@ -60,6 +64,37 @@ def inr_loss(inr, target, x, y, width, cfg, generator=None):
     if cfg.lambda_rec and width == inr.spec.full_width:
         loss = loss + cfg.lambda_rec * weighted_mse(generated, target.ground_truth())
     return loss, logits
+
+
+def relative_errors(generated, target):
+    """Per tensor ||W - W_gt|| / ||W_gt||."""
+    return {name: float((generated[name] - gt).detach().norm() / gt.detach().norm().clamp_min(1e-12))
+            for name, gt in target.items()}
+
+
+def fit_reconstruction(inr, target, steps, lr, desc="reconstruction"):
+    """Fit the INR's full-width output to the permuted pretrained tensors (no data, no task loss).
+
+    The loss is the per-tensor *relative* MSE, so small tensors (biases) count as much as large
+    ones; Adam with a one-cycle schedule. Returns the final relative errors and the time taken.
+    """
+    gt = {name: w.detach() for name, w in target.ground_truth().items()}
+    opt = torch.optim.Adam(inr.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
+    t0 = time.perf_counter()
+    bar = progress(range(steps), desc=desc, leave=False)
+    for _ in bar:
+        generated = inr.weights(inr.spec.full_width)
+        loss = torch.stack([(generated[n] - w).square().mean() / w.square().mean().clamp_min(1e-12)
+                            for n, w in gt.items()]).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        bar.set_postfix(rel_mse=f"{loss.item():.4f}", refresh=False)
+    with torch.no_grad():
+        errors = relative_errors(inr.weights(inr.spec.full_width), gt)
+    return {"steps": steps, "lr": lr, "seconds": time.perf_counter() - t0, "relative_error": errors}
 
 
 @torch.no_grad()
@@ -87,6 +122,7 @@ def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch
     lo, hi = inr.spec.train_widths
     part = partial_path(path)
     history, start_epoch, train_seconds, best = [], 0, 0.0, {"val_acc": -1.0, "epoch": 0, "state": None}
+    warm_start = None
     if part.exists() and not force_retrain():
         state = load_checkpoint(part)
         inr.load_state_dict(state["state_dict"])
@@ -97,6 +133,12 @@ def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch
         train_seconds = state["meta"]["train_seconds"]
         best = {"val_acc": state["meta"]["best_val_acc"], "epoch": state["meta"]["best_epoch"],
                 "state": state["best_state"]}
+        warm_start = state["meta"].get("warm_start")
+    elif cfg.rec_warmup_steps:
+        warm_start = fit_reconstruction(inr, target, cfg.rec_warmup_steps, cfg.rec_warmup_lr, desc=f"{desc} warm start")
+        # the EMA starts from the warm-started weights: its first update copies them
+        warm_start["val_acc_full_width"] = evaluate_width(inr, target, val_set, inr.spec.full_width)
+        train_seconds += warm_start["seconds"]
     for epoch in range(start_epoch, cfg.epochs):
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
         torch.manual_seed(cfg.seed * 100_003 + epoch)  # augmentation
@@ -131,12 +173,12 @@ def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch
             "state_dict": inr.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict(), "best_state": best["state"],
             "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds,
-                     "best_val_acc": best["val_acc"], "best_epoch": best["epoch"]}})
+                     "best_val_acc": best["val_acc"], "best_epoch": best["epoch"], "warm_start": warm_start}})
         if on_epoch_end:
             on_epoch_end(epoch + 1)
     ema.module.load_state_dict(best["state"])
     info = dict(meta, config=_plain(dataclasses.asdict(cfg)), history=history, train_seconds=train_seconds,
-                best_epoch=best["epoch"], best_val_acc=best["val_acc"], epochs=cfg.epochs)
+                best_epoch=best["epoch"], best_val_acc=best["val_acc"], epochs=cfg.epochs, warm_start=warm_start)
     save_checkpoint(path, {"state_dict": ema.module.state_dict(), "meta": info})
     part.unlink(missing_ok=True)
     return ema.module, dict(info, reused=False)

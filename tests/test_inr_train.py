@@ -3,7 +3,8 @@ import torch
 from neumeta.data import get_dataset
 from neumeta.engine import TargetNetwork
 from neumeta.inr import NeuMetaINR
-from neumeta.inr_train import INRTrainConfig, evaluate_width, split_train_val, train_inr, weighted_mse
+from neumeta.inr_train import (INRTrainConfig, evaluate_width, fit_reconstruction, relative_errors,
+                                split_train_val, train_inr, weighted_mse)
 from neumeta.models import build_model
 from neumeta.spec import LENET_ALL
 
@@ -29,12 +30,22 @@ def test_inr_training_runs_resumes_and_reuses(tmp_path, fixtures_root):
     aug = get_dataset("mnist", "train", root=fixtures_root)
     plain = get_dataset("mnist", "train", root=fixtures_root, transform="eval")
     train, val = split_train_val(aug, plain, 100)
-    cfg = INRTrainConfig(epochs=2, batch_size=100, limit_train=200, eval_samples=2)
+    cfg = INRTrainConfig(epochs=2, batch_size=100, limit_train=200, eval_samples=2, rec_warmup_steps=5)
     epochs = []
     ema, info = train_inr(inr, target, train, val, cfg, tmp_path / "inr.pt", on_epoch_end=epochs.append)
     assert epochs == [1, 2] and len(info["history"]) == 2 and 1 <= info["best_epoch"] <= 2
+    assert info["warm_start"]["steps"] == 5 and set(info["warm_start"]["relative_error"]) == set(LENET_ALL.names)
     assert 0 <= evaluate_width(ema, target, val, 12) <= 100
     again, info2 = train_inr(NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4), target, train, val, cfg,
                              tmp_path / "inr.pt")
     assert info2["reused"]
     assert all(torch.equal(a, b) for a, b in zip(again.state_dict().values(), ema.state_dict().values()))
+
+
+def test_reconstruction_fit_lowers_the_error():
+    torch.manual_seed(0)
+    target = TargetNetwork(LENET_ALL, build_model("lenet").state_dict())
+    inr = NeuMetaINR(LENET_ALL, hidden=32, num_layers=2, num_freqs=6)
+    before = relative_errors(inr.weights(32), target.ground_truth())
+    after = fit_reconstruction(inr, target, steps=50, lr=1e-2)["relative_error"]
+    assert all(after[n] < before[n] for n in before), (before, after)
