@@ -37,15 +37,78 @@ def permutation_table(profile="cpu"):
         return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=10`._"
     t = pd.read_csv(path).pivot_table(index=["arch", "variant"], columns="metric", values="value", sort=False).reset_index()
     none = t[t.variant == "none"].set_index("arch")["total_tv"]
-    lines = ["| model | ordering | total TV | vs. original | max \\|Δ logit\\| | test acc. (%) | solver s |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| model | ordering | total TV | vs. original | max \\|Δ logit\\| float32 | float64 | test acc. (%) | solver s |",
+             "|---|---|---|---|---|---|---|---|"]
     for _, r in t.iterrows():
+        f64 = f"{r.max_abs_logit_diff_float64:.1e}" if "max_abs_logit_diff_float64" in r else "—"
         lines.append(f"| {r.arch} | {r.variant} | {r.total_tv:,.0f} | {100 * (r.total_tv / none[r.arch] - 1):+.1f} % | "
-                     f"{r.max_abs_logit_diff:.1e} | {r.accuracy:.2f} | {r.solver_seconds:.1f} |")
+                     f"{r.max_abs_logit_diff:.1e} | {f64} | {r.accuracy:.2f} | {r.solver_seconds:.1f} |")
     return "\n".join(lines) + f"\n\n_Source: `results/{profile}/10_permutation/permutation_summary.csv`._"
 
 
-BLOCKS = {"base_models": base_models_table, "permutation": permutation_table}
+# Table 2 of the paper, NeuMeta row (CIFAR-10, ResNet-20, 200 epochs on a GPU): width -> accuracy
+PAPER_NEUMETA = {("resnet20", 64): "91.76", ("resnet20", 48): "91.32", ("resnet20", 32): "90.56", ("resnet20", 16): "89.56"}
+
+
+def neumeta_table(profile="cpu"):
+    folder = RESULTS_ROOT / profile / "20_neumeta"
+    if not (folder / "width_sweep.csv").exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=20`._"
+    t = pd.read_csv(folder / "width_sweep.csv")
+    wide = t.pivot_table(index=["arch", "width", "base_acc"], columns="metric", values="value", sort=False).reset_index()
+    shown = {"resnet20": [64, 56, 48, 40, 32, 24, 16], "lenet": [32, 24, 16, 8, 4]}
+    lines = ["| model | d | trained on d? | block compression | network params (reduction) | NeuMeta acc. (%) K-merged | "
+             "clean | base model | paper |", "|---|---|---|---|---|---|---|---|---|"]
+    for arch, widths in shown.items():
+        for d in widths:
+            rows = wide[(wide.arch == arch) & (wide.width == d)]
+            if rows.empty:
+                continue
+            r = rows.iloc[0]
+            clean = f"{r.acc_clean:.2f}" if "acc_clean" in r and pd.notna(r.acc_clean) else "—"
+            trained = t[(t.arch == arch) & (t.width == d)].trained_width.iloc[0]
+            lines.append(f"| {arch} | {d} | {'yes' if trained else '**no**'} | {100 * r.block_compression:.0f} % | "
+                         f"{int(r.network_params):,} ({100 * r.network_param_reduction:.1f} %) | {r.acc_merged:.2f} | {clean} | "
+                         f"{r.base_acc:.2f} | {PAPER_NEUMETA.get((arch, d), '—')} |")
+    text = "\n".join(lines) + f"\n\n_Source: `results/{profile}/20_neumeta/width_sweep.csv`._"
+    if (folder / "speed.csv").exists():
+        speed = pd.read_csv(folder / "speed.csv").set_index("metric")["value"]
+        text += (f"\n\nSpeed (same process, batch {int(speed.batch_size)}, median of {int(speed.steps)} steps): one NeuMeta "
+                 f"training step {1000 * speed.neumeta_step_seconds:.0f} ms vs. one plain ResNet-20 step "
+                 f"{1000 * speed.plain_step_seconds:.0f} ms — ratio **{speed.step_time_ratio:.2f}**; materialising one "
+                 f"width with K = 100 samples: {speed.materialise_k100_seconds:.2f} s. "
+                 f"_Source: `results/{profile}/20_neumeta/speed.csv`._")
+    return text
+
+
+def pruning_table(profile="cpu"):
+    folder = RESULTS_ROOT / profile / "40_pruning"
+    if not (folder / "pruning.csv").exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=40`._"
+    t = pd.read_csv(folder / "pruning.csv")
+    acc = t[t.metric == "accuracy"].set_index(["dataset", "method", "width"])["value"]
+    red = t[t.metric == "network_param_reduction"].drop_duplicates(["dataset", "width"]).set_index(["dataset", "width"])["value"]
+    points = pd.read_csv(folder / "neumeta_points.csv") if (folder / "neumeta_points.csv").exists() else pd.DataFrame()
+    blocks = []
+    for dataset in t.dataset.unique():
+        sub = t[(t.dataset == dataset) & (t.metric == "accuracy")]
+        widths = sorted(sub.width.unique(), reverse=True)
+        full = sub.full_width.iloc[0]
+        header = "| method | " + " | ".join(f"{100 * (1 - w / full):.0f} % (d={w})" for w in widths) + " |"
+        lines = [f"**{dataset}** ({sub.arch.iloc[0]}); whole-network parameter reduction: " +
+                 ", ".join(f"d={w}: {100 * red[(dataset, w)]:.1f} %" for w in widths), "", header,
+                 "|---|" + "---|" * len(widths)]
+        for method in sub.method.unique():
+            lines.append(f"| {method} | " + " | ".join(f"{acc[(dataset, method, w)]:.2f}" for w in widths) + " |")
+        nm = points[points.dataset == dataset].set_index("width")["accuracy"] if len(points) else pd.Series(dtype=float)
+        if len(nm):
+            lines.append("| **NeuMeta** | " + " | ".join(f"**{nm[w]:.2f}**" if w in nm.index else "—" for w in widths) + " |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + f"\n\n_Source: `results/{profile}/40_pruning/pruning.csv`, `neumeta_points.csv`._"
+
+
+BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,
+          "pruning": pruning_table}
 
 
 def render(text):
