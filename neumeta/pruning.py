@@ -1,0 +1,97 @@
+"""Structured-pruning baselines (Figure 5), all through torch-pruning.
+
+The protocol follows the method reference (section 12.2): start from the base model, prune only
+the part NeuMeta resizes to the same width d, in ``iterative_steps`` steps of torch-pruning's
+``MetaPruner``, importance with ``group_reduction="first"``, the classifier ignored, evaluate
+without fine-tuning. What is pruned per architecture:
+- ResNet-20: the output channels of ``layer3.2.conv1`` (its BN and ``conv2``'s inputs follow):
+  the inner width d of the last block, exactly the width NeuMeta generates;
+- LeNet: every conv layer by the same ratio 1 - h/32 (conv_1 -> h, conv_2 -> 2h, conv_3 -> 4h),
+  the same family of widths as NeuMeta's LeNet (the official script's uniform ratio).
+The pruned network's state dict loads into ``build_model(arch, hidden_dim=d)``.
+"""
+import copy
+
+import torch
+import torch.nn.functional as F
+import torch_pruning as tp
+
+from .models import check_width
+
+CRITERIA = ("random", "l1", "l2", "taylor", "hessian", "lamp", "fpgm")
+NEEDS_GRADIENTS = ("taylor", "hessian")
+
+
+def importance(criterion):
+    """The torch-pruning importance for ``criterion`` (paper: random, L1, L2, Taylor, Hessian)."""
+    makers = {
+        "random": lambda: tp.importance.RandomImportance(),
+        "l1": lambda: tp.importance.MagnitudeImportance(p=1, group_reduction="first"),
+        "l2": lambda: tp.importance.MagnitudeImportance(p=2, group_reduction="first"),
+        "taylor": lambda: tp.importance.TaylorImportance(group_reduction="first"),
+        "hessian": lambda: tp.importance.HessianImportance(group_reduction="first"),
+        "lamp": lambda: tp.importance.LAMPImportance(p=2, group_reduction="first"),
+        "fpgm": lambda: tp.importance.FPGMImportance(p=2, group_reduction="first"),
+    }
+    if criterion not in makers:
+        raise ValueError(f"unknown pruning criterion {criterion!r}; choose one of {list(makers)}")
+    return makers[criterion]()
+
+
+def _layers(model, arch):
+    """(modules pruned, layers never pruned) for ``arch``."""
+    if arch == "resnet20":
+        return [model.layer3[2].conv1], [model.fc]
+    if arch == "lenet":
+        return [model.conv_1, model.conv_2, model.conv_3], [model.linear]
+    raise ValueError(f"no pruning protocol for {arch!r}; choose resnet20 or lenet")
+
+
+def full_width(model, arch):
+    return _layers(model, arch)[0][0].out_channels
+
+
+def prune_to_width(model, arch, width, criterion, example_inputs, calibration=(), iterative_steps=5, seed=0):
+    """A pruned copy of ``model`` whose resized part has width ``width``.
+
+    ``calibration`` is an iterable of (x, y) batches for the gradient-based criteria (Taylor:
+    summed batch gradients; Hessian: squared per-sample gradients, torch-pruning's estimator).
+    The input model is left untouched.
+    """
+    width = check_width(width, "width")
+    full = full_width(model, arch)
+    if width > full:
+        raise ValueError(f"cannot prune {arch} to width {width}: the base model has width {full}")
+    pruned = copy.deepcopy(model).eval()  # one copy per pruned network, never per sample
+    if width == full:
+        return pruned
+    targets, ignored = _layers(pruned, arch)
+    # int(C * (1 - ratio)) must land on the requested count, so keep a hair of room above it
+    ratio = 1.0 - (width + 1e-6) / full
+    imp = importance(criterion)
+    torch.manual_seed(seed)  # the random criterion
+    pruner = tp.pruner.MetaPruner(pruned, example_inputs, importance=imp, iterative_steps=iterative_steps,
+                                  pruning_ratio_dict={m: ratio for m in targets}, pruning_ratio=0.0,
+                                  ignored_layers=ignored)
+    batches = list(calibration) if criterion in NEEDS_GRADIENTS else []
+    if criterion in NEEDS_GRADIENTS and not batches:
+        raise ValueError(f"criterion {criterion!r} needs calibration batches")
+    for _ in range(iterative_steps):
+        if criterion == "taylor":
+            pruned.zero_grad()
+            for x, y in batches:
+                F.cross_entropy(pruned(x), y).backward()
+        elif criterion == "hessian":
+            imp.zero_grad()
+            for x, y in batches:
+                losses = F.cross_entropy(pruned(x), y, reduction="none")
+                for k in range(len(losses)):  # torch-pruning's estimator wants one gradient per sample
+                    pruned.zero_grad()
+                    losses[k].backward(retain_graph=k < len(losses) - 1)
+                    imp.accumulate_grad(pruned)
+        pruner.step()
+    pruned.zero_grad(set_to_none=True)
+    got = _layers(pruned, arch)[0][0].out_channels
+    if got != width:  # never report a point at a width other than the one asked for
+        raise RuntimeError(f"{criterion} pruning reached width {got}, not {width}")
+    return pruned.eval()

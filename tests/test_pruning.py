@@ -1,0 +1,68 @@
+"""Structured-pruning baselines on real fixture batches."""
+import pytest
+import torch
+
+from neumeta.data import get_dataset
+from neumeta.models import build_model
+from neumeta.pruning import CRITERIA, prune_to_width
+
+SHAPES = {"resnet20": (3, 32, 32), "lenet": (1, 28, 28)}
+DATASETS = {"resnet20": "cifar10", "lenet": "mnist"}
+
+
+def _batches(arch, fixtures_root, n=2, size=8):
+    data = get_dataset(DATASETS[arch], "train", root=fixtures_root, transform="eval")
+    items = [data[i] for i in range(n * size)]
+    return [(torch.stack([x for x, _ in items[i:i + size]]), torch.tensor([y for _, y in items[i:i + size]]))
+            for i in range(0, len(items), size)]
+
+
+@pytest.mark.parametrize("criterion", CRITERIA)
+@pytest.mark.parametrize("arch,width", [("resnet20", 16), ("resnet20", 47), ("lenet", 5)])
+def test_each_criterion_prunes_to_exactly_the_width(arch, width, criterion, fixtures_root):
+    torch.manual_seed(0)
+    model = build_model(arch).eval()
+    batches = _batches(arch, fixtures_root)
+    pruned = prune_to_width(model, arch, width, criterion, torch.zeros(1, *SHAPES[arch]), batches)
+    plain = build_model(arch, hidden_dim=width)
+    plain.load_state_dict(pruned.state_dict())  # exactly the architecture of width d
+    out = pruned(batches[0][0])
+    assert out.shape == (8, 10) and torch.isfinite(out).all()
+    assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in build_model(arch).parameters())
+
+
+@pytest.mark.parametrize("criterion", CRITERIA)
+@pytest.mark.parametrize("arch", ["resnet20", "lenet"])
+def test_full_width_is_the_unpruned_model(arch, criterion, fixtures_root):
+    torch.manual_seed(0)
+    model = build_model(arch).eval()
+    batches = _batches(arch, fixtures_root, n=1)
+    full = 64 if arch == "resnet20" else 32
+    pruned = prune_to_width(model, arch, full, criterion, torch.zeros(1, *SHAPES[arch]), batches)
+    x = batches[0][0]
+    with torch.no_grad():
+        assert torch.equal(pruned(x), model(x))
+
+
+def test_pruning_keeps_the_better_channels(fixtures_root):
+    """L1 keeps the large-norm channels: zeroing half of them makes L1 prune exactly those."""
+    torch.manual_seed(0)
+    model = build_model("resnet20").eval()
+    with torch.no_grad():
+        model.layer3[2].conv1.weight[::2] *= 1e-3
+    pruned = prune_to_width(model, "resnet20", 32, "l1", torch.zeros(1, 3, 32, 32))
+    kept = pruned.layer3[2].conv1.weight
+    assert torch.allclose(kept, model.layer3[2].conv1.weight[1::2])
+
+
+@pytest.mark.parametrize("bad,error", [(0, "positive integer"), (65, "cannot prune"), (2.5, "positive integer")])
+def test_bad_width_is_one_clear_error(bad, error):
+    with pytest.raises(ValueError, match=error):
+        prune_to_width(build_model("resnet20"), "resnet20", bad, "l1", torch.zeros(1, 3, 32, 32))
+
+
+def test_unknown_criterion_and_missing_calibration():
+    with pytest.raises(ValueError, match="unknown pruning criterion"):
+        prune_to_width(build_model("lenet"), "lenet", 8, "snip", torch.zeros(1, 1, 28, 28))
+    with pytest.raises(ValueError, match="needs calibration"):
+        prune_to_width(build_model("lenet"), "lenet", 8, "taylor", torch.zeros(1, 1, 28, 28))
