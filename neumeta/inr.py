@@ -89,6 +89,10 @@ class NeuMetaINR(nn.Module):
         s0, s1 = raw[..., 2:3], raw[..., 3:4]
         return torch.cat([(raw[..., 0:1] + 0.5) / s0, (raw[..., 1:2] + 0.5) / s1, s0 / self.norm, s1 / self.norm], -1)
 
+    def head_output(self, name, features):
+        """Raw head output (before the 1/S1 scaling) for feature rows of tensor ``name``."""
+        return self.heads[_key(name)](self.encoding(features))
+
     def weights(self, width, noise=0.0, samples=1, generator=None, average=True):
         """Generated tensors at ``width``. With ``samples`` = K > 1 the K noisy draws run in one batched
         pass and are averaged (``average=False`` keeps the leading K axis)."""

@@ -72,28 +72,46 @@ def relative_errors(generated, target):
             for name, gt in target.items()}
 
 
-def fit_reconstruction(inr, target, steps, lr, desc="reconstruction"):
-    """Fit the INR's full-width output to the permuted pretrained tensors (no data, no task loss).
+def fit_reconstruction(inr, target, steps, lr, desc="reconstruction", seed=0):
+    """Fit the INR to the permuted pretrained tensors alone (no data, no task loss).
 
-    The loss is the per-tensor *relative* MSE, so small tensors (biases) count as much as large
-    ones; Adam with a one-cycle schedule. Returns the final relative errors and the time taken.
+    Rows sit at the full-width positions, but each step gives the size features of a random width
+    from the training range, with the target scaled so that *every* width reads the pretrained
+    kernel at that position (x full fan-in / own fan-in, the INR's Riemann-sum scaling). Without
+    that, the fit only holds at the one size it saw and other widths start at chance.
+    The loss is the per-tensor relative MSE (biases count as much as kernels); Adam, one-cycle.
+    Returns the final relative errors at full width and the time taken.
     """
+    full = inr.spec.full_width
+    lo, hi = inr.spec.train_widths
     gt = {name: w.detach() for name, w in target.ground_truth().items()}
+    rows = {}
+    for name, (raw, shape) in inr.coordinates(full).items():
+        fan = shape[1] if len(shape) > 1 else 1
+        rows[name] = (inr.features(raw), gt[name].reshape(raw.shape[0], -1) * fan)  # target in head units
+    gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(inr.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
     t0 = time.perf_counter()
     bar = progress(range(steps), desc=desc, leave=False)
     for _ in bar:
-        generated = inr.weights(inr.spec.full_width)
-        loss = torch.stack([(generated[n] - w).square().mean() / w.square().mean().clamp_min(1e-12)
-                            for n, w in gt.items()]).mean()
+        width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
+        shapes = inr.spec.shapes(width)
+        losses = []
+        for name, (features, y_target) in rows.items():
+            s0, s1 = shapes[name][0], (shapes[name][1] if len(shapes[name]) > 1 else 1)
+            f = features.clone()
+            f[..., 2], f[..., 3] = s0 / inr.norm, s1 / inr.norm
+            y = inr.head_output(name, f)[0]
+            losses.append((y - y_target).square().mean() / y_target.square().mean().clamp_min(1e-12))
+        loss = torch.stack(losses).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
-        bar.set_postfix(rel_mse=f"{loss.item():.4f}", refresh=False)
+        bar.set_postfix(rel_mse=f"{loss.item():.4f}", d=width, refresh=False)
     with torch.no_grad():
-        errors = relative_errors(inr.weights(inr.spec.full_width), gt)
+        errors = relative_errors(inr.weights(full), gt)
     return {"steps": steps, "lr": lr, "seconds": time.perf_counter() - t0, "relative_error": errors}
 
 
