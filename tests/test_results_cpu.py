@@ -69,3 +69,44 @@ def test_committed_checkpoints_load_safely_and_match_the_table(arch, dataset, mo
 def test_committed_checkpoints_stay_small():
     total = sum(p.stat().st_size for p in (RESULTS.parents[1] / "checkpoints").rglob("*.pt"))
     assert total <= 50 * 2**20
+
+
+def _sweep():
+    return _table("20_neumeta", "width_sweep")
+
+
+def _merged(arch, width):
+    s = _sweep()
+    row = s[(s.arch == arch) & (s.width == width) & (s.metric == "acc_merged")]
+    return row.value.item(), row.base_acc.item()
+
+
+def test_neumeta_results_came_from_the_pipeline():
+    meta = json.loads((RESULTS / "20_neumeta" / "meta.json").read_text())
+    assert meta["profile"] == "cpu" and meta["papermill"]["exception"] is None
+    s = _sweep()
+    assert sorted(s[s.arch == "resnet20"].width.unique()) == list(range(16, 65))
+    assert sorted(s[s.arch == "lenet"].width.unique()) == list(range(4, 33))
+    assert (s[s.metric == "acc_merged"].K == 100).all()
+
+
+def test_neumeta_full_width_within_one_point_of_the_base_model():
+    acc, base = _merged("resnet20", 64)
+    assert acc >= base - 1.0
+
+
+@pytest.mark.xfail(strict=True, reason="cpu profile: 12 INR epochs give 80.98 % at d = 16 (base 87.79 %), "
+                                       "6.8 points below; the paper trains 200 epochs (issue 3 open)")
+def test_neumeta_never_trained_width_16_within_three_points():
+    acc, base = _merged("resnet20", 16)
+    assert acc >= base - 3.0
+
+
+def test_neumeta_step_is_not_slower_than_a_plain_step_by_more_than_a_quarter():
+    speed = _table("20_neumeta", "speed").set_index("metric")["value"]
+    assert speed["step_time_ratio"] <= 1.25 and speed["materialise_k100_seconds"] > 0
+
+
+def test_lenet_sweep_reported():
+    acc, base = _merged("lenet", 32)
+    assert acc >= base - 1.0 and _merged("lenet", 4)[0] > 50.0
