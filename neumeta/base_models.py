@@ -32,10 +32,10 @@ def base_checkpoint_path(arch, dataset, P, stage="final"):
 
     With ``base_restart_epochs`` (ResNet only; a number or a list) the final model is the last of a
     chain of warm restarts of the cosine schedule (SGDR), each starting from the previous stage's
-    weights; ``stage="first"`` names stage one, an integer names stage ``stage`` (1-based).
+    weights; ``stage="first"`` names stage one.
     """
     paths = stage_checkpoint_paths(arch, dataset, P)
-    return {"first": paths[0], "final": paths[-1]}[stage] if isinstance(stage, str) else paths[stage - 1]
+    return {"first": paths[0], "final": paths[-1]}[stage]
 
 
 def stage_checkpoint_paths(arch, dataset, P):
@@ -108,8 +108,7 @@ def _merge_stages(last):
                     for h in stage["history"]]
         epochs, seconds = epochs + stage["epochs"], seconds + stage["train_seconds"]
     return dict(last, epochs=epochs, train_seconds=seconds, history=history,
-                stage_epochs=[s["epochs"] for s in stages], stage_test_acc=[s["test_acc"] for s in stages],
-                first_stage_test_acc=stages[0]["test_acc"])
+                stage_epochs=[s["epochs"] for s in stages], stage_test_acc=[s["test_acc"] for s in stages])
 
 
 if __name__ == "__main__":  # python -m neumeta.base_models cpu : train every base model of a profile

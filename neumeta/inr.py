@@ -99,7 +99,7 @@ class NeuMetaINR(nn.Module):
         out = {}
         for name, (raw, shape) in self.coordinates(width).items():
             f = self.features(raw, noise, samples, generator)
-            y = self.heads[_key(name)](self.encoding(f))  # [K, N, O]
+            y = self.head_output(name, f)  # [K, N, O]
             fan = shape[1] if len(shape) > 1 else 1
             w = (y / fan).reshape(samples, *shape)
             out[name] = w.mean(0) if average else w

@@ -4,7 +4,8 @@ Each step samples a width d uniformly from the spec's training range, generates 
 width's tensors (with coordinate noise), runs the frozen target network on the batch
 and minimises
     CE + lambda_reg * sum_t ||W_t||_F + lambda_rec * weighted-MSE(W, W_gt)   (last term at d = full width only)
-(optionally after a reconstruction-only warm start, see ``fit_reconstruction``) with AdamW, element-wise gradient clipping and an EMA of the INR. Model selection uses
+with AdamW, element-wise gradient clipping and an EMA of the INR, optionally after a
+reconstruction-only warm start (``fit_reconstruction``). Model selection uses
 a validation split carved from the training set, never the test set. The trainer keeps
 no global state (all randomness from generators seeded by (seed, epoch)), so it can be
 wrapped for data-parallel runs later.

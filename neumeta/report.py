@@ -55,7 +55,8 @@ def neumeta_table(profile="cpu"):
     if not (folder / "width_sweep.csv").exists():
         return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=20`._"
     t = pd.read_csv(folder / "width_sweep.csv")
-    wide = t.pivot_table(index=["arch", "width", "base_acc"], columns="metric", values="value", sort=False).reset_index()
+    wide = t.pivot_table(index=["arch", "width", "trained_width", "base_acc"], columns="metric", values="value",
+                         sort=False).reset_index()
     shown = {"resnet20": [64, 56, 48, 40, 32, 24, 16], "lenet": [32, 24, 16, 8, 4]}
     lines = ["| model | d | trained on d? | block compression | network params (reduction) | NeuMeta acc. (%) K-merged | "
              "clean | base model | paper |", "|---|---|---|---|---|---|---|---|---|"]
@@ -66,8 +67,7 @@ def neumeta_table(profile="cpu"):
                 continue
             r = rows.iloc[0]
             clean = f"{r.acc_clean:.2f}" if "acc_clean" in r and pd.notna(r.acc_clean) else "—"
-            trained = t[(t.arch == arch) & (t.width == d)].trained_width.iloc[0]
-            lines.append(f"| {arch} | {d} | {'yes' if trained else '**no**'} | {100 * r.block_compression:.0f} % | "
+            lines.append(f"| {arch} | {d} | {'yes' if r.trained_width else '**no**'} | {100 * r.block_compression:.0f} % | "
                          f"{int(r.network_params):,} ({100 * r.network_param_reduction:.1f} %) | {r.acc_merged:.2f} | {clean} | "
                          f"{r.base_acc:.2f} | {PAPER_NEUMETA.get((arch, d), '—')} |")
     text = "\n".join(lines) + f"\n\n_Source: `results/{profile}/20_neumeta/width_sweep.csv`._"
