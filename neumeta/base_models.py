@@ -4,7 +4,8 @@ from pathlib import Path
 
 from .checkpoints import REPO_ROOT, checkpoint_path, force_retrain, load_checkpoint
 from .data import NUM_CLASSES, data_root, get_dataset
-from .models import build_model
+from .models import build_model, check_width
+from .models.registry import ARCHS
 from .train import TrainConfig, train_classifier
 
 # (architecture, dataset) pairs, and the input shape used for FLOP counts
@@ -27,26 +28,37 @@ def base_train_config(arch, P):
                        eval_every=P["base_eval_every"])
 
 
-def base_checkpoint_path(arch, dataset, P, stage="final"):
+def base_checkpoint_path(arch, dataset, P, stage="final", hidden_dim=None):
     """Where the base model of this (arch, dataset, training config, data root) lives.
 
     With ``base_restart_epochs`` (ResNet only; a number or a list) the final model is the last of a
     chain of warm restarts of the cosine schedule (SGDR), each starting from the previous stage's
     weights; ``stage="first"`` names stage one.
     """
-    paths = stage_checkpoint_paths(arch, dataset, P)
+    paths = stage_checkpoint_paths(arch, dataset, P, hidden_dim)
     return {"first": paths[0], "final": paths[-1]}[stage]
 
 
-def stage_checkpoint_paths(arch, dataset, P):
-    """One checkpoint per training stage; each key names the stage before it, so adding a stage
-    to a profile keeps (and reuses) the earlier ones."""
+def stage_checkpoint_paths(arch, dataset, P, hidden_dim=None):
+    """One checkpoint per training stage. A ``hidden_dim`` other than the full width (the
+    Individual baseline of Table 2) gets its own name and key; the full width keeps the key it
+    always had."""
     key = {"arch": arch, "dataset": dataset, "train": dataclasses.asdict(base_train_config(arch, P)),
            "data": str(P.get("data_root"))}
-    paths = [checkpoint_path(P["profile"], f"base-{arch}-{dataset}", key)]
+    name = f"base-{arch}-{dataset}"
+    if hidden_dim is not None and check_width(hidden_dim) != ARCHS[arch][1]:
+        key["hidden_dim"], name = int(hidden_dim), f"base-{arch}-d{int(hidden_dim)}-{dataset}"
+    return recipe_checkpoint_paths(arch, P, name, key)
+
+
+def recipe_checkpoint_paths(arch, P, name, key):
+    """Checkpoints of the stages of the profile's base recipe for a model called ``name``; each
+    stage's key names the stage before it, so adding a stage to a profile keeps (and reuses)
+    the earlier ones."""
+    paths = [checkpoint_path(P["profile"], name, key)]
     for i, cfg in enumerate(restart_configs(arch, P)):
         suffix = "-restart" if i == 0 else f"-restart{i + 1}"
-        paths.append(checkpoint_path(P["profile"], f"base-{arch}-{dataset}{suffix}",
+        paths.append(checkpoint_path(P["profile"], f"{name}{suffix}",
                                      {"from": paths[-1].name, "train": dataclasses.asdict(cfg)}))
     return paths
 
@@ -65,24 +77,33 @@ def _as_list(value):
     return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def train_base_model(arch, dataset, P):
-    """Train (or reuse) the full-width base model; returns ``(model, info)``."""
-    root = resolve_data_root(P)
-    train_set = get_dataset(dataset, "train", root=root)
-    test_set = get_dataset(dataset, "test", root=root, transform="eval")
-    model = build_model(arch, num_classes=NUM_CLASSES[dataset])
+def train_base_model(arch, dataset, P, hidden_dim=None):
+    """Train (or reuse) the base model (full width unless ``hidden_dim``); returns ``(model, info)``."""
+    model = build_model(arch, num_classes=NUM_CLASSES[dataset], hidden_dim=hidden_dim)
     meta = {"arch": arch, "dataset": dataset, "profile": P["profile"]}
-    paths = stage_checkpoint_paths(arch, dataset, P)
+    if hidden_dim is not None:
+        meta["hidden_dim"] = check_width(hidden_dim)
+    paths = stage_checkpoint_paths(arch, dataset, P, hidden_dim)
+    return train_with_recipe(model, arch, dataset, P, paths, meta, desc=f"{arch}/{dataset}")
+
+
+def train_with_recipe(model, arch, dataset, P, paths, meta, desc, objective=None):
+    """Train ``model`` with the profile's base recipe (stage one, then each warm restart) into
+    ``paths`` (from ``recipe_checkpoint_paths``); every method of Table 2 goes through here so
+    that all of them get the same budget. Returns ``(model, merged info)``."""
     if paths[-1].exists() and not force_retrain():  # reuse without needing the earlier stages' files
         payload = load_checkpoint(paths[-1])
         model.load_state_dict(payload["state_dict"])
         return model, _merge_stages(dict(payload["meta"], reused=True))
+    root = resolve_data_root(P)
+    train_set = get_dataset(dataset, "train", root=root)
+    test_set = get_dataset(dataset, "test", root=root, transform="eval")
     configs = [base_train_config(arch, P)] + restart_configs(arch, P)
     earlier = []
     for i, (cfg, path) in enumerate(zip(configs, paths)):
         stage_meta = dict(meta, earlier_stages=earlier) if earlier else meta
         model, info = train_classifier(model, train_set, test_set, cfg, path, meta=stage_meta,
-                                       desc=f"{arch}/{dataset}" + (f" restart {i}" if i else ""))
+                                       desc=desc + (f" restart {i}" if i else ""), objective=objective)
         earlier = _earlier_stages(info) + [_summary(info)]
     return model, _merge_stages(info)
 

@@ -65,23 +65,34 @@ def default_device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def cross_entropy_objective(model, x, y, label_smoothing=0.0):
+    """The plain objective: ``(loss, logits)`` of one forward pass."""
+    logits = model(x)
+    return F.cross_entropy(logits.float(), y, label_smoothing=label_smoothing), logits
+
+
 def train_classifier(model, train_set, test_set, cfg, path, meta=None, desc="train", on_epoch_end=None,
-                     device=None):
+                     device=None, objective=None):
     """Train ``model`` (in place) and return ``(model, info)``; ``info`` holds the history and times.
 
     ``path`` is the final checkpoint; if it exists (and FORCE is off) nothing is trained.
     ``on_epoch_end(epoch)`` is a test hook called after each epoch's checkpoint is saved.
+    ``objective(model, x, y) -> (loss, logits)`` replaces the plain cross-entropy, for models
+    trained at several widths per batch (the Slimmable and INN baselines).
     """
     if path.exists() and not force_retrain():
         payload = load_checkpoint(path)
         model.load_state_dict(payload["state_dict"])
         return model, dict(payload["meta"], reused=True)
     with training_lock(path):
-        return _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, device)
+        return _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, device, objective)
 
 
-def _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, device):
+def _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, device, objective):
     part = partial_path(path)
+    if objective is None:
+        def objective(model, x, y):
+            return cross_entropy_objective(model, x, y, cfg.label_smoothing)
 
     device = torch.device(device) if device is not None else default_device()
     model.to(device)
@@ -117,8 +128,7 @@ def _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, devi
         for x, y in bar:
             x, y = x.to(device, memory_format=memory_format, non_blocking=True), y.to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-                logits = model(x)
-                loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
+                loss, logits = objective(model, x, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

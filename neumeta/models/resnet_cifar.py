@@ -61,8 +61,14 @@ class CifarResNet(nn.Module):
         return nn.Sequential(*[b for b in blocks if b is not None])
 
     def forward(self, x):
+        return self.head(self.layer3[-1](self.trunk(x)))
+
+    def trunk(self, x):
+        """Everything before the last block (the part all widths share)."""
         x = self.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.layer3[:-1](self.layer2(self.layer1(x)))
+
+    def head(self, x):
         return self.fc(self.avgpool(x).flatten(1))
 
 

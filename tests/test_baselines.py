@@ -1,0 +1,151 @@
+"""Table 2 baselines: Slimmable (switchable BN) and INN (continuous channel axis), on fixture images."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from neumeta.base_models import stage_checkpoint_paths, train_base_model
+from neumeta.data import get_dataset
+from neumeta.inn import INNResNet20, inn_objective, resample
+from neumeta.inn import plain_network as inn_plain
+from neumeta.profiles import resolve_profile
+from neumeta.slimmable import SlimmableResNet20, recalibrate_bn, slimmable_objective
+from neumeta.slimmable import plain_network as slim_plain
+
+
+@pytest.fixture(scope="module")
+def images(request):
+    from conftest import FIXTURES
+    test = get_dataset("cifar10", "test", root=FIXTURES, transform="eval")
+    return torch.stack([test[i][0] for i in range(32)]), test
+
+
+def _randomise_bn(model, seed=0):
+    """Non-trivial BN statistics and affine parameters, so that a wrong BN shows in the outputs."""
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.copy_(0.1 * torch.randn(m.num_features, generator=g))
+            m.running_var.copy_(0.5 + torch.rand(m.num_features, generator=g))
+            m.weight.data.copy_(1 + 0.2 * torch.randn(m.num_features, generator=g))
+            m.bias.data.copy_(0.1 * torch.randn(m.num_features, generator=g))
+
+
+@pytest.mark.parametrize("width", [32, 48, 64])
+def test_slimmable_subnetwork_equals_standalone_network(images, width):
+    torch.manual_seed(0)
+    model = SlimmableResNet20(widths=(32, 48, 64))
+    _randomise_bn(model)
+    model.eval()
+    plain, source = slim_plain(model, width)
+    assert source == width
+    assert plain.layer3[-1].conv1.out_channels == width
+    x = images[0]
+    with torch.no_grad():
+        torch.testing.assert_close(plain(x), model(x, width), rtol=1e-5, atol=1e-5)
+
+
+def test_slimmable_unseen_width_borrows_the_nearest_bn_and_recalibrates_only_the_block(images):
+    torch.manual_seed(0)
+    model = SlimmableResNet20(widths=(32, 48, 64))
+    _randomise_bn(model)
+    with pytest.raises(ValueError, match="no BN of its own"):
+        model(images[0][:2], 16)
+    plain, source = slim_plain(model, 16)
+    assert source == 32
+    torch.testing.assert_close(plain.layer3[2].bn1.running_mean, model.bn1["32"].running_mean[:16])
+    trunk_before = plain.layer1[0].bn1.running_mean.clone()
+    block_before = plain.layer3[2].bn1.running_mean.clone()
+    recalibrate_bn(plain, images[1], images=64, batch_size=16)
+    torch.testing.assert_close(plain.layer1[0].bn1.running_mean, trunk_before)  # the shared trunk is untouched
+    assert not torch.allclose(plain.layer3[2].bn1.running_mean, block_before)
+    assert not plain.training
+
+
+def test_slimmable_objective_trains_every_width(images):
+    torch.manual_seed(0)
+    model = SlimmableResNet20(widths=(32, 48, 64)).train()
+    x, y = images[0][:8], torch.arange(8) % 10
+    loss, logits = slimmable_objective(model, x, y)
+    expected = sum(F.cross_entropy(model(x, d), y) for d in (32, 48, 64))
+    torch.testing.assert_close(loss, expected, rtol=1e-4, atol=1e-4)
+    loss.backward()
+    assert all(model.bn1[str(d)].weight.grad is not None for d in (32, 48, 64))
+    assert model.net.layer3[2].conv1.weight.grad[48:].abs().sum() > 0  # the widest uses every row
+
+
+def test_resample_returns_the_grid_at_its_resolution_and_follows_a_smooth_function():
+    grid = torch.randn(64, 5)
+    torch.testing.assert_close(resample(grid, 64, dim=0), grid)
+    t = torch.linspace(0, 1, 64)
+    line = torch.stack([2 * t + 1, -t], dim=1)
+    t17 = torch.linspace(0, 1, 17)
+    # torch's bicubic kernel (a = -0.75) is not exact on lines, but within 0.1 % of their range
+    torch.testing.assert_close(resample(line, 17, dim=0), torch.stack([2 * t17 + 1, -t17], dim=1), rtol=0, atol=2e-3)
+
+
+def test_inn_sampled_at_its_grid_resolution_reproduces_its_grid_weights():
+    torch.manual_seed(0)
+    model = INNResNet20(grid_size=64)
+    conv1, bias, conv2 = model.block_weights(64)
+    block = model.net.layer3[2]
+    torch.testing.assert_close(conv1, block.conv1.weight)
+    torch.testing.assert_close(conv2, block.conv2.weight)
+    torch.testing.assert_close(bias, model.conv1_bias)
+
+
+@pytest.mark.parametrize("width", [16, 40, 64])
+def test_inn_plain_network_equals_the_inn_at_that_width(images, width):
+    torch.manual_seed(0)
+    model = INNResNet20(grid_size=64)
+    _randomise_bn(model)
+    model.conv1_bias.data.normal_(0, 0.1)
+    model.eval()
+    plain = inn_plain(model, width)
+    assert plain.layer3[-1].conv1.out_channels == width
+    with torch.no_grad():
+        torch.testing.assert_close(plain(images[0]), model(images[0], width), rtol=1e-4, atol=1e-4)
+
+
+def test_inn_quadrature_keeps_the_block_output_scale_across_widths(images):
+    """conv2 integrates over the channel axis: a smooth grid gives nearly the same output at any width."""
+    torch.manual_seed(0)
+    model = INNResNet20(grid_size=64).eval()
+    t = torch.linspace(0, 1, 64)
+    with torch.no_grad():  # a smooth weight function of t, as training with random widths encourages
+        model.net.layer3[2].conv1.weight.copy_(torch.sin(3 * t)[:, None, None, None] * torch.randn(1, 64, 3, 3) * 0.05)
+        model.net.layer3[2].conv2.weight.copy_(torch.cos(2 * t)[None, :, None, None] * torch.randn(64, 1, 3, 3) * 0.05)
+        h = model.net.trunk(images[0][:4])
+        out64, out32 = model.block(h, 64), model.block(h, 32)
+    assert (out64 - out32).abs().mean() < 0.05 * out64.abs().mean()
+
+
+def test_inn_objective_draws_widths_in_the_training_range(images):
+    model = INNResNet20(grid_size=64, train_widths=(32, 64)).train()
+    drawn = []
+    model.block_weights = (lambda f: lambda d: drawn.append(d) or f(d))(model.block_weights)
+    torch.manual_seed(0)
+    for _ in range(20):
+        loss, logits = inn_objective(model, images[0][:4], torch.arange(4))
+        assert logits.shape == (4, 10) and torch.isfinite(loss)
+    assert all(32 <= d <= 64 for d in drawn) and len(set(drawn)) > 5
+    with pytest.raises(ValueError):
+        INNResNet20(train_widths=(64, 32))
+
+
+def test_individual_checkpoints_are_named_per_width_and_the_full_width_keeps_its_key():
+    P = resolve_profile("cpu")
+    assert stage_checkpoint_paths("resnet20", "cifar10", P, 64) == stage_checkpoint_paths("resnet20", "cifar10", P)
+    d16 = stage_checkpoint_paths("resnet20", "cifar10", P, 16)
+    assert all("-d16-" in p.name for p in d16)
+    assert d16[0] != stage_checkpoint_paths("resnet20", "cifar10", P, 32)[0]
+    with pytest.raises(ValueError, match="positive integer"):
+        stage_checkpoint_paths("resnet20", "cifar10", P, 0)
+
+
+def test_individual_model_trains_at_its_own_width(tmp_checkpoints):
+    P = resolve_profile("smoke")
+    model, info = train_base_model("resnet20", "cifar10", P, hidden_dim=16)
+    assert model.layer3[2].conv1.out_channels == 16 and info["hidden_dim"] == 16
+    assert len(info["stage_epochs"]) == 2 and 0 <= info["test_acc"] <= 100
+    again, info2 = train_base_model("resnet20", "cifar10", P, hidden_dim=16)
+    assert info2["reused"]
