@@ -107,8 +107,28 @@ def pruning_table(profile="cpu"):
     return "\n\n".join(blocks) + f"\n\n_Source: `results/{profile}/40_pruning/pruning.csv`, `neumeta_points.csv`._"
 
 
+def table2_table(profile="cpu"):
+    path = RESULTS_ROOT / profile / "30_table2" / "table2.csv"
+    if not path.exists():
+        return (f"_Not generated yet: train the baselines with `python -m neumeta.table2 {profile}` (resumable), "
+                f"then run `make reproduce PROFILE={profile} ONLY=30`._")
+    t = pd.read_csv(path)
+    gammas = [c for c in t.columns if c.startswith("gamma_")]
+    blocks = []
+    for dataset, sub in t.groupby("dataset", sort=False):
+        lines = [f"**{dataset}**, ours ({profile} profile) / paper", "",
+                 "| method | " + " | ".join(f"γ={g.split('_')[1]} %" for g in gammas) + " | train h (here / paper GPU h) "
+                 "| stored params (here / paper) |", "|---|" + "---|" * (len(gammas) + 2)]
+        for _, r in sub.iterrows():
+            cells = [f"{r[g]:.2f} / {r['paper_' + g]:.2f}" for g in gammas]
+            lines.append(f"| {r.method} | " + " | ".join(cells) + f" | {r.train_hours:.1f} / {r.paper_gpu_hours:.1f} | "
+                         f"{r.stored_params / 1e6:.2f}M / {r.paper_stored_params / 1e6:.2f}M |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + f"\n\n_Source: `results/{profile}/30_table2/table2.csv`._"
+
+
 BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,
-          "pruning": pruning_table}
+          "pruning": pruning_table, "table2": table2_table}
 
 
 def render(text):

@@ -46,6 +46,14 @@ def write_table(df, name, profile):
     return path
 
 
+def write_text(text, name, profile):
+    """Write a rendered table (markdown, LaTeX) as ``name`` into this run's results folder, atomically."""
+    path = results_dir(profile) / name
+    with atomic_write(path, "w") as f:
+        f.write(text.rstrip("\n") + "\n")
+    return path
+
+
 def read_table(name, profile, notebook=None):
     """A table of this run (``notebook=None``) or the stored table of another notebook."""
     folder = results_dir(profile) if notebook is None else RESULTS_ROOT / profile / notebook

@@ -149,3 +149,17 @@ def test_individual_model_trains_at_its_own_width(tmp_checkpoints):
     assert len(info["stage_epochs"]) == 2 and 0 <= info["test_acc"] <= 100
     again, info2 = train_base_model("resnet20", "cifar10", P, hidden_dim=16)
     assert info2["reused"]
+
+
+def test_sample_networks_reports_both_bn_variants_only_where_slimmable_has_no_bn(images):
+    from neumeta.table2 import sample_networks
+    P = resolve_profile("smoke")
+    torch.manual_seed(0)
+    slim = SlimmableResNet20(widths=(32, 48, 64)).eval()
+    assert [v for v, _ in sample_networks("Slimmable", slim, 48, images[1], P)] == ["own BN"]
+    variants = sample_networks("Slimmable", slim, 16, images[1], P)
+    assert [v for v, _ in variants] == ["borrowed BN (d=32)", "recalibrated BN"]
+    assert all(net.layer3[2].conv1.out_channels == 16 and not net.training for _, net in variants)
+    inn = INNResNet20().eval()
+    [(variant, net)] = sample_networks("INN", inn, 20, images[1], P)
+    assert variant == "sampled" and net.layer3[2].conv2.in_channels == 20

@@ -1,0 +1,22 @@
+"""Numbers the paper reports (Yang & Wang, ECCV 2024), quoted for comparison beside ours.
+
+Only ever shown next to our own results, labelled "paper"; nothing here feeds a computation.
+Table 2: ResNet-20, accuracy (%) at compression gamma of the last layer3 block's inner width,
+training cost in GPU hours and parameters stored to serve all widths.
+"""
+
+
+def _row(g0, g25, g50, g75, gpu_hours, stored_params):
+    return dict(gamma_0=g0, gamma_25=g25, gamma_50=g50, gamma_75=g75, gpu_hours=gpu_hours, stored_params=stored_params)
+
+
+PAPER_TABLE2 = {
+    ("cifar10", "Individual"): _row(92.60, 90.65, 89.57, 87.04, 5.3, 0.67e6),
+    ("cifar10", "Slimmable"): _row(90.44, 90.44, 88.41, 18.56, 1.6, 0.35e6),
+    ("cifar10", "INN"): _row(91.33, 90.50, 89.24, 71.70, 1.8, 0.27e6),
+    ("cifar10", "NeuMeta"): _row(91.76, 91.32, 90.56, 89.56, 1.3, 0.20e6),
+    ("cifar100", "Individual"): _row(68.83, 66.37, 64.87, 61.37, 5.5, 0.70e6),
+    ("cifar100", "Slimmable"): _row(64.44, 64.01, 63.38, 1.59, 1.5, 0.37e6),
+    ("cifar100", "INN"): _row(65.86, 65.53, 63.35, 27.60, 1.9, 0.28e6),
+    ("cifar100", "NeuMeta"): _row(66.07, 66.23, 65.36, 62.62, 1.4, 0.20e6),
+}
