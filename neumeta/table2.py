@@ -72,8 +72,8 @@ def train_all(P, datasets=None):
     """Every model of notebook 30 for ``datasets`` (default: the profile's), in a resumable order:
     the cheap shared models first, then the Individual widths from widest to narrowest."""
     for dataset in datasets or P["table2_datasets"]:
-        yield "Slimmable", dataset, None, train_slimmable(dataset, P)
         yield "INN", dataset, None, train_inn(dataset, P)
+        yield "Slimmable", dataset, None, train_slimmable(dataset, P)
         for width in P["table2_widths"]:
             yield "Individual", dataset, width, train_individual(dataset, width, P)
 
