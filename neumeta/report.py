@@ -103,6 +103,7 @@ def pruning_table(profile="cpu"):
         nm = points[points.dataset == dataset].set_index("width")["accuracy"] if len(points) else pd.Series(dtype=float)
         if len(nm):
             lines.append("| **NeuMeta** | " + " | ".join(f"**{nm[w]:.2f}**" if w in nm.index else "—" for w in widths) + " |")
+        lines += _margin_summary(folder, dataset, full)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + f"\n\n_Source: `results/{profile}/40_pruning/pruning.csv`, `neumeta_points.csv`._"
 
@@ -125,6 +126,27 @@ def table2_table(profile="cpu"):
                          f"{r.stored_params / 1e6:.2f}M / {r.paper_stored_params / 1e6:.2f}M |")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + f"\n\n_Source: `results/{profile}/30_table2/table2.csv`._"
+
+
+def _margin_summary(folder, dataset, full):
+    """One sentence per dataset: the ratios where NeuMeta is below some method (from neumeta_margins.csv)."""
+    path = folder / "neumeta_margins.csv"
+    if not path.exists():
+        return []
+    m = pd.read_csv(path)
+    m = m[m.dataset == dataset]
+    if m.empty:
+        return []
+    below = m[m.neumeta_minus_method < 0]
+    pruned_only = m[~m.method.str.endswith("finetune")]
+    above_all = sorted({w for w, g in pruned_only.groupby("width") if (g.neumeta_minus_method > 0).all()}, reverse=True)
+    ratio = lambda w: f"{100 * (1 - w / full):.0f} %"  # noqa: E731
+    text = ("NeuMeta is above every criterion without fine-tuning at " + ", ".join(map(ratio, above_all))
+            if above_all else "NeuMeta is above every criterion without fine-tuning at no shared ratio")
+    if len(below):
+        text += "; below: " + "; ".join(f"{method} at {', '.join(ratio(w) for w in sorted(g.width, reverse=True))}"
+                                       for method, g in below.groupby("method", sort=False))
+    return ["", text + "."]
 
 
 BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,

@@ -110,3 +110,20 @@ def test_neumeta_step_is_not_slower_than_a_plain_step_by_more_than_a_quarter():
 def test_lenet_sweep_reported():
     acc, base = _merged("lenet", 32)
     assert acc >= base - 1.0 and _merged("lenet", 4)[0] > 50.0
+
+
+def test_pruning_panels_start_at_the_base_model_and_neumeta_wins_from_12_percent_on_cifar10():
+    """Figure 5 (cpu): every criterion's unpruned point is the base model itself; NeuMeta is above every
+    criterion without fine-tuning at every shared ratio from 12 % to 75 % on CIFAR-10, as the paper claims."""
+    t = _table("40_pruning", "pruning")
+    acc = t[(t.metric == "accuracy") & ~t.fine_tuned.astype(bool)]
+    for dataset, arch in (("mnist", "lenet"), ("cifar10", "resnet20")):
+        full = acc[(acc.dataset == dataset) & (acc.width == acc.full_width)]
+        assert set(full.method) == set(load_profile("cpu")["prune_criteria"])
+        assert (full.value == _acc(arch, dataset)).all()
+    margins = _table("40_pruning", "neumeta_margins")
+    cifar = margins[(margins.dataset == "cifar10") & ~margins.method.str.endswith("finetune")
+                    & margins.width.between(16, 56)]
+    assert len(cifar) and (cifar.neumeta_minus_method > 0).all()
+    meta = json.loads((RESULTS / "40_pruning" / "meta.json").read_text())
+    assert meta["profile"] == "cpu" and meta["git"]["dirty"] is False
