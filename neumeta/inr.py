@@ -65,39 +65,50 @@ class NeuMetaINR(nn.Module):
             for name, shape in shapes.items()})
         self._coords = {}
 
-    def coordinates(self, width):
-        """Per tensor: (raw [N, 4] = (a, b, S0, S1), shape) for every kernel row; cached per width."""
+    def coordinates(self, width, size_floor=None):
+        """Per tensor: (raw [N, 4] = (a, b, S0, S1), shape) for every kernel row; cached per width.
+
+        ``size_floor`` (not in the paper; an evaluation option): below that width, the *size* inputs
+        are those of the same tensor at ``size_floor``, so a width under the training range asks the
+        INR for the weight function it learned at the range's edge, sampled at the narrower width's
+        positions (which stay in [0, 1]); outputs are still divided by the true fan-in.
+        """
         width = check_width(width, "width")
-        if width not in self._coords:
-            out = {}
+        shown = width if size_floor is None else max(width, check_width(size_floor, "size_floor"))
+        if (width, shown) not in self._coords:
+            out, shown_shapes = {}, self.spec.shapes(shown)
             for name, shape in self.spec.shapes(width).items():
                 s0, s1 = shape[0], (shape[1] if len(shape) > 1 else 1)
                 a, b = torch.meshgrid(torch.arange(s0), torch.arange(s1), indexing="ij")
-                raw = torch.stack([a.flatten(), b.flatten(), torch.full((s0 * s1,), s0), torch.full((s0 * s1,), s1)], 1)
+                f0, f1 = shown_shapes[name][0], (shown_shapes[name][1] if len(shape) > 1 else 1)
+                raw = torch.stack([a.flatten(), b.flatten(), torch.full((s0 * s1,), f0), torch.full((s0 * s1,), f1),
+                                   torch.full((s0 * s1,), s0), torch.full((s0 * s1,), s1)], 1)
                 out[name] = (raw.float(), shape)
-            self._coords[width] = out
-        return self._coords[width]
+            self._coords[width, shown] = out
+        return self._coords[width, shown]
 
     def features(self, raw, noise=0.0, samples=1, generator=None):
-        """[samples, N, 4] features; uniform noise of width ``noise`` on the two position indices only."""
+        """[samples, N, 4] features; uniform noise of width ``noise`` on the two position indices only.
+        ``raw`` rows are (a, b, S0, S1) or (a, b, size input S0, size input S1, S0, S1)."""
         raw = raw.to(self.encoding.bands.device).expand(samples, *raw.shape).clone()
         if noise > 0:
             u = torch.rand(raw.shape[:-1] + (2,), generator=generator, device=raw.device) - 0.5
             if samples > 1:
                 u[0] = 0  # sample-and-merge: one clean draw plus K - 1 noisy ones, as in the paper
             raw[..., :2] += noise * u
-        s0, s1 = raw[..., 2:3], raw[..., 3:4]
-        return torch.cat([(raw[..., 0:1] + 0.5) / s0, (raw[..., 1:2] + 0.5) / s1, s0 / self.norm, s1 / self.norm], -1)
+        shown, (s0, s1) = raw[..., 2:4], (raw[..., -2:-1], raw[..., -1:])
+        return torch.cat([(raw[..., 0:1] + 0.5) / s0, (raw[..., 1:2] + 0.5) / s1, shown / self.norm], -1)
 
     def head_output(self, name, features):
         """Raw head output (before the 1/S1 scaling) for feature rows of tensor ``name``."""
         return self.heads[_key(name)](self.encoding(features))
 
-    def weights(self, width, noise=0.0, samples=1, generator=None, average=True):
+    def weights(self, width, noise=0.0, samples=1, generator=None, average=True, size_floor=None):
         """Generated tensors at ``width``. With ``samples`` = K > 1 the K noisy draws run in one batched
-        pass and are averaged (``average=False`` keeps the leading K axis)."""
+        pass and are averaged (``average=False`` keeps the leading K axis). ``size_floor``: see
+        ``coordinates``."""
         out = {}
-        for name, (raw, shape) in self.coordinates(width).items():
+        for name, (raw, shape) in self.coordinates(width, size_floor).items():
             f = self.features(raw, noise, samples, generator)
             y = self.head_output(name, f)  # [K, N, O]
             fan = shape[1] if len(shape) > 1 else 1

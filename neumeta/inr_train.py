@@ -117,9 +117,11 @@ def fit_reconstruction(inr, target, steps, lr, desc="reconstruction", seed=0):
 
 
 @torch.no_grad()
-def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None):
-    """Top-1 accuracy (%) of the network generated at ``width`` (K-sample merged weights)."""
-    generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator)
+def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None):
+    """Top-1 accuracy (%) of the network generated at ``width`` (K-sample merged weights);
+    ``size_floor``: see ``NeuMetaINR.coordinates``."""
+    generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator,
+                            size_floor=size_floor)
     return evaluate_accuracy(lambda x: target(x, generated), dataset, batch_size, desc=f"eval d={width}")
 
 

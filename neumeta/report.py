@@ -58,8 +58,10 @@ def neumeta_table(profile="cpu"):
     wide = t.pivot_table(index=["arch", "width", "trained_width", "base_acc"], columns="metric", values="value",
                          sort=False).reset_index()
     shown = {"resnet20": [64, 56, 48, 40, 32, 24, 16], "lenet": [32, 24, 16, 8, 4]}
+    floored = "acc_merged_size_floor" in wide  # our variant below the training range, when the run has it
     lines = ["| model | d | trained on d? | block compression | network params (reduction) | NeuMeta acc. (%) K-merged | "
-             "clean | base model | paper |", "|---|---|---|---|---|---|---|---|---|"]
+             + ("size inputs floored (ours) | " if floored else "") + "clean | base model | paper |",
+             "|---|---|---|---|---|---|---|---|---|" + ("---|" if floored else "")]
     for arch, widths in shown.items():
         for d in widths:
             rows = wide[(wide.arch == arch) & (wide.width == d)]
@@ -67,9 +69,10 @@ def neumeta_table(profile="cpu"):
                 continue
             r = rows.iloc[0]
             clean = f"{r.acc_clean:.2f}" if "acc_clean" in r and pd.notna(r.acc_clean) else "—"
+            floor = (f"{r.acc_merged_size_floor:.2f} | " if pd.notna(r.acc_merged_size_floor) else "— | ") if floored else ""
             lines.append(f"| {arch} | {d} | {'yes' if r.trained_width else '**no**'} | {100 * r.block_compression:.0f} % | "
-                         f"{int(r.network_params):,} ({100 * r.network_param_reduction:.1f} %) | {r.acc_merged:.2f} | {clean} | "
-                         f"{r.base_acc:.2f} | {PAPER_NEUMETA.get((arch, d), '—')} |")
+                         f"{int(r.network_params):,} ({100 * r.network_param_reduction:.1f} %) | {r.acc_merged:.2f} | {floor}"
+                         f"{clean} | {r.base_acc:.2f} | {PAPER_NEUMETA.get((arch, d), '—')} |")
     text = "\n".join(lines) + f"\n\n_Source: `results/{profile}/20_neumeta/width_sweep.csv`._"
     if (folder / "speed.csv").exists():
         speed = pd.read_csv(folder / "speed.csv").set_index("metric")["value"]

@@ -88,3 +88,25 @@ def test_gradients_reach_only_the_inr(inr):
     loss.backward()
     assert all(p.grad is not None for p in inr.parameters())
     inr.zero_grad()
+
+
+def test_size_floor_changes_only_the_size_inputs_below_the_floor(inr):
+    torch.testing.assert_close(inr.weights(40, size_floor=32)["layer3.2.conv1.weight"],
+                               inr.weights(40)["layer3.2.conv1.weight"])  # above the floor: no-op
+    raw16, _ = inr.coordinates(16, size_floor=32)["layer3.2.conv2.weight"]  # (64, 16): S1 follows the width
+    f16, plain16 = inr.features(raw16), inr.features(inr.coordinates(16)["layer3.2.conv2.weight"][0])
+    f32 = inr.features(inr.coordinates(32)["layer3.2.conv2.weight"][0])
+    torch.testing.assert_close(f16[..., :2], plain16[..., :2])  # positions of the 16-wide grid
+    assert torch.equal(f16[0, 0, 2:], f32[0, 0, 2:]) and not torch.equal(f16[0, 0, 2:], plain16[0, 0, 2:])
+    bias = inr.features(inr.coordinates(16, size_floor=32)["layer3.2.conv2.bias"][0])
+    assert torch.equal(bias, inr.features(inr.coordinates(16)["layer3.2.conv2.bias"][0]))  # S0 = 64, S1 = 1 stay
+    w = inr.weights(16, size_floor=32)
+    assert w["layer3.2.conv2.weight"].shape == (64, 16, 3, 3) and w["layer3.2.conv1.bias"].shape == (16,)
+
+
+def test_size_floor_follows_every_width_driven_size_in_lenet():
+    from neumeta.inr import NeuMetaINR
+    from neumeta.spec import LENET_ALL
+    lenet = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=2)
+    raw, shape = lenet.coordinates(4, size_floor=8)["conv_2.weight"]  # (2h, h) = (8, 4)
+    assert shape[:2] == (8, 4) and raw[0, 2:4].tolist() == [16.0, 8.0] and raw[0, 4:].tolist() == [8.0, 4.0]
