@@ -3,13 +3,15 @@ import dataclasses
 from pathlib import Path
 
 from .checkpoints import REPO_ROOT, checkpoint_path, force_retrain, load_checkpoint
-from .data import NUM_CLASSES, data_root, get_dataset
+from .data import NUM_CLASSES, data_root, downloads_allowed, get_dataset
 from .models import build_model, check_width
 from .models.registry import ARCHS
 from .train import TrainConfig, train_classifier
 
 # (architecture, dataset) pairs, and the input shape used for FLOP counts
-INPUT_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28)}
+INPUT_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
+                "imagenet": (3, 224, 224)}
+TEST_SPLIT = {"imagenet": "val"}  # the split each dataset is evaluated on (default "test")
 
 
 def resolve_data_root(P):
@@ -97,7 +99,7 @@ def train_with_recipe(model, arch, dataset, P, paths, meta, desc, objective=None
         return model, _merge_stages(dict(payload["meta"], reused=True))
     root = resolve_data_root(P)
     train_set = get_dataset(dataset, "train", root=root)
-    test_set = get_dataset(dataset, "test", root=root, transform="eval")
+    test_set = get_dataset(dataset, TEST_SPLIT.get(dataset, "test"), root=root, transform="eval")
     configs = [base_train_config(arch, P)] + restart_configs(arch, P)
     earlier = []
     for i, (cfg, path) in enumerate(zip(configs, paths)):
@@ -106,6 +108,35 @@ def train_with_recipe(model, arch, dataset, P, paths, meta, desc, objective=None
                                        desc=desc + (f" restart {i}" if i else ""), objective=objective)
         earlier = _earlier_stages(info) + [_summary(info)]
     return model, _merge_stages(info)
+
+
+class WeightsNotAvailableError(FileNotFoundError):
+    """Pretrained weights that cannot be had here (offline and not in torch's hub cache)."""
+
+
+def imagenet_resnet18(P):
+    """The ImageNet ResNet-18 Figure 5's ImageNet panel prunes; returns ``(model, info)``.
+
+    ``prune_imagenet_base: torchvision``: torchvision's IMAGENET1K_V1 weights, as the reference
+    (downloaded once into torch's hub cache, loaded with ``weights_only``); ``trained``: trained
+    here with the base recipe (the smoke profile, on the ImageNet fixture).
+    """
+    if P["prune_imagenet_base"] == "trained":
+        return train_base_model("resnet18", "imagenet", P)
+    if P["prune_imagenet_base"] != "torchvision":
+        raise ValueError(f"prune_imagenet_base must be 'torchvision' or 'trained', got {P['prune_imagenet_base']!r}")
+    import torch
+    import torchvision
+
+    weights = torchvision.models.ResNet18_Weights.IMAGENET1K_V1
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    if not cached.exists() and not downloads_allowed():
+        raise WeightsNotAvailableError(f"torchvision's ResNet-18 ImageNet weights are not in {cached.parent} "
+                                       "and downloads are off (NEUMETA_OFFLINE=1); go online once")
+    model = build_model("resnet18", num_classes=1000)
+    model.load_state_dict(weights.get_state_dict(progress=False, check_hash=True))
+    return model, {"arch": "resnet18", "dataset": "imagenet", "source": "torchvision IMAGENET1K_V1",
+                   "test_acc": weights.meta["_metrics"]["ImageNet-1K"]["acc@1"]}
 
 
 def _summary(info):

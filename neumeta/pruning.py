@@ -44,7 +44,9 @@ def _layers(model, arch):
         return [model.layer3[2].conv1], [model.fc]
     if arch == "lenet":
         return [model.conv_1, model.conv_2, model.conv_3], [model.linear]
-    raise ValueError(f"no pruning protocol for {arch!r}; choose resnet20 or lenet")
+    if arch == "resnet18":  # ImageNet: the inner width of layer3.1, as the reference
+        return [model.layer3[1].conv1], [model.fc]
+    raise ValueError(f"no pruning protocol for {arch!r}; choose resnet20, lenet or resnet18")
 
 
 def full_width(model, arch):

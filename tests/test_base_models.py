@@ -39,3 +39,16 @@ def test_a_chain_trains_each_stage_once_and_merges_the_record(tmp_checkpoints):
     assert three["train_seconds"] >= two["train_seconds"]
     _, again = train_base_model("resnet20", "cifar10", P3)  # final checkpoint reused
     assert again["reused"] and again["stage_test_acc"] == three["stage_test_acc"]
+
+
+def test_imagenet_weights_offline_are_one_clear_error(tmp_path, monkeypatch):
+    import torch
+
+    from neumeta.base_models import WeightsNotAvailableError, imagenet_resnet18
+    from neumeta.profiles import resolve_profile
+    monkeypatch.setenv("NEUMETA_OFFLINE", "1")
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    with pytest.raises(WeightsNotAvailableError, match="downloads are off"):
+        imagenet_resnet18(resolve_profile("paper"))
+    with pytest.raises(ValueError, match="prune_imagenet_base"):
+        imagenet_resnet18(dict(resolve_profile("paper"), prune_imagenet_base="imagenet21k"))

@@ -66,3 +66,22 @@ def test_unknown_criterion_and_missing_calibration():
         prune_to_width(build_model("lenet"), "lenet", 8, "snip", torch.zeros(1, 1, 28, 28))
     with pytest.raises(ValueError, match="needs calibration"):
         prune_to_width(build_model("lenet"), "lenet", 8, "taylor", torch.zeros(1, 1, 28, 28))
+
+
+@pytest.mark.parametrize("criterion", CRITERIA)
+def test_imagenet_resnet18_prunes_layer3_1_to_exactly_the_width(criterion, fixtures_root):
+    """The ImageNet panel's protocol: ResNet-18's layer3.1 inner width, on the real-layout fixture images
+    (downsampled to 64 px to keep the test fast; the architecture does not depend on the input size)."""
+    torch.manual_seed(0)
+    model = build_model("resnet18", num_classes=1000).eval()
+    data = get_dataset("imagenet", "train", root=fixtures_root, transform="eval")
+    x = torch.nn.functional.interpolate(torch.stack([data[i][0] for i in range(4)]), size=64, mode="bilinear")
+    batches = [(x, torch.tensor([data[i][1] for i in range(4)]))]
+    example = torch.zeros(1, 3, 64, 64)
+    pruned = prune_to_width(model, "resnet18", 100, criterion, example, batches, iterative_steps=2)
+    plain = build_model("resnet18", num_classes=1000, hidden_dim=100)
+    plain.load_state_dict(pruned.state_dict())
+    assert pruned.layer3[1].conv1.out_channels == 100 and pruned.layer3[0].conv1.out_channels == 256
+    with torch.no_grad():
+        assert pruned(x).shape == (4, 1000)
+        assert torch.equal(prune_to_width(model, "resnet18", 256, criterion, example, batches)(x), model(x))
