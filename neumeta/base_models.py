@@ -2,6 +2,9 @@
 import dataclasses
 from pathlib import Path
 
+import torch
+import torchvision
+
 from .checkpoints import REPO_ROOT, checkpoint_path, force_retrain, load_checkpoint
 from .data import NUM_CLASSES, data_root, downloads_allowed, get_dataset
 from .models import build_model, check_width
@@ -125,9 +128,6 @@ def imagenet_resnet18(P):
         return train_base_model("resnet18", "imagenet", P)
     if P["prune_imagenet_base"] != "torchvision":
         raise ValueError(f"prune_imagenet_base must be 'torchvision' or 'trained', got {P['prune_imagenet_base']!r}")
-    import torch
-    import torchvision
-
     weights = torchvision.models.ResNet18_Weights.IMAGENET1K_V1
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
     if not cached.exists() and not downloads_allowed():

@@ -13,11 +13,9 @@ from .base_models import base_train_config, recipe_checkpoint_paths, train_base_
 from .data import NUM_CLASSES
 from .inn import INNResNet20, inn_objective
 from .inn import plain_network as inn_network
-from .slimmable import SlimmableResNet20, recalibrate_bn, slimmable_objective
 from .seed import seed_everything
+from .slimmable import SlimmableResNet20, recalibrate_bn, slimmable_objective
 from .slimmable import plain_network as slimmable_network
-
-METHODS = ("Individual", "Slimmable", "INN", "NeuMeta")
 
 
 def _key(dataset, P, **extra):
