@@ -16,6 +16,13 @@ from .atomic import atomic_write
 from .models import build_model, check_width
 
 
+def identity_bn_state(prefix, bias, eps):
+    """State of a BatchNorm named ``prefix`` that is the identity plus ``bias`` in eval mode."""
+    n = len(bias)
+    return {f"{prefix}.weight": torch.ones(n), f"{prefix}.bias": bias, f"{prefix}.running_mean": torch.zeros(n),
+            f"{prefix}.running_var": torch.full((n,), 1.0 - eps)}
+
+
 def unfold_state_dict(folded_state, arch, width, num_classes=10):
     """Folded (conv + bias) state dict -> state dict of ``build_model(arch, num_classes, width)``."""
     model = build_model(arch, num_classes, check_width(width, "width"))
@@ -28,10 +35,7 @@ def unfold_state_dict(folded_state, arch, width, num_classes=10):
             if isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d):
                 c, n = prefixes[conv], prefixes[bn]
                 state[f"{c}.weight"] = folded_state[f"{c}.weight"]
-                state[f"{n}.weight"] = torch.ones(bn.num_features)
-                state[f"{n}.bias"] = folded_state[f"{c}.bias"]
-                state[f"{n}.running_mean"] = torch.zeros(bn.num_features)
-                state[f"{n}.running_var"] = torch.full((bn.num_features,), 1.0 - bn.eps)
+                state.update(identity_bn_state(n, folded_state[f"{c}.bias"], bn.eps))
     for key in state:  # everything that was not folded carries over unchanged
         if key in folded_state and not _is_folded_bn_key(key, state, folded_state):
             state[key] = folded_state[key]

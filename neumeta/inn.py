@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .export import identity_bn_state
 from .models import build_model, check_width
 
 BLOCK = "layer3.2."
@@ -77,11 +78,8 @@ def plain_network(model, width):
     state = dict(model.net.state_dict())
     with torch.no_grad():
         conv1, bias, conv2 = model.block_weights(width)
-    bn1 = plain.layer3[-1].bn1  # identity in eval mode, plus the bias: gamma 1, var 1 - eps
     state.update({BLOCK + "conv1.weight": conv1, BLOCK + "conv2.weight": conv2,
-                  BLOCK + "bn1.weight": torch.ones(width), BLOCK + "bn1.bias": bias,
-                  BLOCK + "bn1.running_mean": torch.zeros(width),
-                  BLOCK + "bn1.running_var": torch.full((width,), 1.0 - bn1.eps),
                   BLOCK + "bn1.num_batches_tracked": torch.tensor(0)})
+    state.update(identity_bn_state(BLOCK + "bn1", bias, plain.layer3[-1].bn1.eps))  # identity plus the bias
     plain.load_state_dict(state)
     return plain.eval()

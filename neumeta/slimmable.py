@@ -69,7 +69,7 @@ def plain_network(model, width):
     if width > max(model.widths):
         raise ValueError(f"width {width} is above the widest trained width {max(model.widths)}")
     plain = build_model("resnet20", model.net.fc.out_features, hidden_dim=width)
-    state = {k: v for k, v in model.net.state_dict().items()}
+    state = dict(model.net.state_dict())
     state[BLOCK + "conv1.weight"] = state[BLOCK + "conv1.weight"][:width]
     state[BLOCK + "conv2.weight"] = state[BLOCK + "conv2.weight"][:, :width]
     for bn, sliced in (("bn1", True), ("bn2", False)):
@@ -86,6 +86,7 @@ def recalibrate_bn(network, dataset, images, prefix=BLOCK, batch_size=200, seed=
     bns = [m for n, m in network.named_modules() if isinstance(m, nn.BatchNorm2d) and n.startswith(prefix)]
     keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:images].tolist()
     network.eval()
+    momenta = [bn.momentum for bn in bns]
     for bn in bns:
         bn.reset_running_stats()
         bn.momentum = None  # None = cumulative moving average over all batches
@@ -93,6 +94,6 @@ def recalibrate_bn(network, dataset, images, prefix=BLOCK, batch_size=200, seed=
     with torch.no_grad():
         for x, _ in DataLoader(torch.utils.data.Subset(dataset, keep), batch_size=batch_size):
             network(x)
-    for bn in bns:
-        bn.momentum = 0.1
+    for bn, momentum in zip(bns, momenta):
+        bn.momentum = momentum
     return network.eval()
