@@ -104,6 +104,8 @@ def train_with_recipe(model, arch, dataset, P, paths, meta, desc, objective=None
     train_set = get_dataset(dataset, "train", root=root)
     test_set = get_dataset(dataset, TEST_SPLIT.get(dataset, "test"), root=root, transform="eval")
     configs = [base_train_config(arch, P)] + restart_configs(arch, P)
+    # wall-clock train time depends on the threads a run had (two runs side by side each get one core)
+    meta = dict(meta, torch_threads=torch.get_num_threads())
     earlier = []
     for i, (cfg, path) in enumerate(zip(configs, paths)):
         stage_meta = dict(meta, earlier_stages=earlier) if earlier else meta
@@ -140,7 +142,8 @@ def imagenet_resnet18(P):
 
 
 def _summary(info):
-    return {k: info[k] for k in ("epochs", "train_seconds", "test_acc", "history", "config")}
+    summary = {k: info[k] for k in ("epochs", "train_seconds", "test_acc", "history", "config")}
+    return dict(summary, torch_threads=info["torch_threads"]) if "torch_threads" in info else summary
 
 
 def _earlier_stages(info):
@@ -160,7 +163,8 @@ def _merge_stages(last):
                     for h in stage["history"]]
         epochs, seconds = epochs + stage["epochs"], seconds + stage["train_seconds"]
     return dict(last, epochs=epochs, train_seconds=seconds, history=history,
-                stage_epochs=[s["epochs"] for s in stages], stage_test_acc=[s["test_acc"] for s in stages])
+                stage_epochs=[s["epochs"] for s in stages], stage_test_acc=[s["test_acc"] for s in stages],
+                stage_torch_threads=[s.get("torch_threads") for s in stages])
 
 
 if __name__ == "__main__":  # python -m neumeta.base_models cpu : train every base model of a profile

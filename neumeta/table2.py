@@ -6,10 +6,17 @@ through ``train_with_recipe``, so they get the same epochs and the same SGDR sch
 model NeuMeta starts from. Resumable: every stage checkpoints each epoch.
 
     python -m neumeta.table2 cpu     # train everything a profile's notebook 30 needs
+
+On a 2-core CPU two runs side by side, one thread each, finish the list 1.26x sooner than one run on
+both cores (measured: 0.264 s per step each vs 0.166 s); ``--skip-busy`` lets the second run pass over
+the model the first one is training and take the next:
+
+    OMP_NUM_THREADS=1 python -m neumeta.table2 cpu --skip-busy &   # twice
 """
 import dataclasses
 
 from .base_models import base_train_config, recipe_checkpoint_paths, train_base_model, train_with_recipe
+from .checkpoints import CheckpointBusyError
 from .data import NUM_CLASSES
 from .inn import INNResNet20, inn_objective
 from .inn import plain_network as inn_network
@@ -66,21 +73,38 @@ def sample_networks(method, model, width, calibration, P):
     return [(f"borrowed BN (d={source})", network), ("recalibrated BN", recalibrated)]
 
 
-def train_all(P, datasets=None):
+def train_all(P, datasets=None, skip_busy=False):
     """Every model of notebook 30 for ``datasets`` (default: the profile's), in a resumable order:
-    the cheap shared models first, then the Individual widths from widest to narrowest."""
+    the cheap shared models first, then the Individual widths from widest to narrowest. Yields
+    ``(method, dataset, width, (model, info))``; with ``skip_busy`` a model another process is
+    training yields ``(model, info) = None`` instead of raising ``CheckpointBusyError``."""
     for dataset in datasets or P["table2_datasets"]:
-        yield "INN", dataset, None, train_inn(dataset, P)
-        yield "Slimmable", dataset, None, train_slimmable(dataset, P)
-        for width in P["table2_widths"]:
-            yield "Individual", dataset, width, train_individual(dataset, width, P)
+        jobs = [("INN", None, lambda: train_inn(dataset, P)), ("Slimmable", None, lambda: train_slimmable(dataset, P))]
+        jobs += [("Individual", d, lambda d=d: train_individual(dataset, d, P)) for d in P["table2_widths"]]
+        for method, width, train in jobs:
+            try:
+                yield method, dataset, width, train()
+            except CheckpointBusyError:
+                if not skip_busy:
+                    raise
+                yield method, dataset, width, None
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
     from .profiles import resolve_profile
-    P = resolve_profile(sys.argv[1] if len(sys.argv) > 1 else None)
-    for method, dataset, width, (model, info) in train_all(P, sys.argv[2:] or None):
-        print(f"{method} {dataset} d={width}: {info['test_acc']:.2f} % in {info['train_seconds'] / 60:.1f} min",
-              flush=True)
+    parser = argparse.ArgumentParser(prog="python -m neumeta.table2", description="Train every Table 2 baseline.")
+    parser.add_argument("profile", nargs="?")
+    parser.add_argument("datasets", nargs="*", help="default: the profile's table2_datasets")
+    parser.add_argument("--skip-busy", action="store_true",
+                        help="pass over a model another process is training instead of stopping")
+    args = parser.parse_args()
+    P = resolve_profile(args.profile)
+    for method, dataset, width, result in train_all(P, args.datasets or None, args.skip_busy):
+        if result is None:
+            print(f"{method} {dataset} d={width}: another process is training it; skipped", flush=True)
+        else:
+            info = result[1]
+            print(f"{method} {dataset} d={width}: {info['test_acc']:.2f} % in {info['train_seconds'] / 60:.1f} min",
+                  flush=True)

@@ -163,3 +163,24 @@ def test_sample_networks_reports_both_bn_variants_only_where_slimmable_has_no_bn
     inn = INNResNet20().eval()
     [(variant, net)] = sample_networks("INN", inn, 20, images[1], P)
     assert variant == "sampled" and net.layer3[2].conv2.in_channels == 20
+
+
+def test_train_all_passes_over_a_model_another_process_is_training(tmp_checkpoints):
+    from neumeta.base_models import recipe_checkpoint_paths
+    from neumeta.checkpoints import CheckpointBusyError, training_lock
+    from neumeta.table2 import _key, train_all
+    P = resolve_profile("smoke")
+    paths = recipe_checkpoint_paths("resnet20", P, "inn-resnet20-cifar10",
+                                    _key("cifar10", P, method="inn", grid=P["table2_inn_grid"],
+                                         train_widths=list(P["table2_inn_train_widths"])))
+    with training_lock(paths[0]):  # as if another process were training INN's first stage
+        with pytest.raises(CheckpointBusyError, match="another process"):
+            next(train_all(P, ["cifar10"]))
+        method, dataset, width, result = next(train_all(P, ["cifar10"], skip_busy=True))
+    assert (method, dataset, width, result) == ("INN", "cifar10", None, None)
+
+
+def test_every_stage_records_the_threads_it_trained_with(tmp_checkpoints):
+    P = resolve_profile("smoke")
+    _, info = train_base_model("resnet20", "cifar10", P, hidden_dim=24)
+    assert info["stage_torch_threads"] == [torch.get_num_threads()] * len(info["stage_epochs"])
