@@ -8,7 +8,7 @@ model NeuMeta starts from. Resumable: every stage checkpoints each epoch.
     python -m neumeta.table2 cpu     # train everything a profile's notebook 30 needs
 
 On a 2-core CPU two runs side by side, one thread each, finish the list 1.26x sooner than one run on
-both cores (measured: 0.264 s per step each vs 0.166 s); ``--skip-busy`` lets the second run pass over
+both cores (``python -m neumeta.parallel_bench cpu``: 0.264 s per step each vs 0.166 s); ``--skip-busy`` lets the second run pass over
 the model the first one is training and take the next:
 
     OMP_NUM_THREADS=1 python -m neumeta.table2 cpu --skip-busy &   # twice

@@ -184,3 +184,10 @@ def test_every_stage_records_the_threads_it_trained_with(tmp_checkpoints):
     P = resolve_profile("smoke")
     _, info = train_base_model("resnet20", "cifar10", P, hidden_dim=24)
     assert info["stage_torch_threads"] == [torch.get_num_threads()] * len(info["stage_epochs"])
+
+
+def test_parallel_benchmark_times_one_run_and_two_side_by_side(fixtures_root):
+    from neumeta.parallel_bench import compare
+    result = compare("smoke", steps=2, root=fixtures_root, warmup=1)
+    assert result["alone"] > 0 and len(result["side_by_side"]) == 2 and all(s > 0 for s in result["side_by_side"])
+    assert 0 < result["throughput_ratio"] < 10
