@@ -13,10 +13,14 @@ from .targets import permuted_target
 SPECS = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL}
 
 
-def inr_train_config(P):
+def inr_train_config(P, arch=None):
+    """The INR schedule; ``inr_<arch>_epochs`` / ``inr_<arch>_milestones``, where a profile sets them,
+    override ``inr_epochs`` / ``inr_milestones`` for that architecture alone."""
+    epochs = P.get(f"inr_{arch}_epochs") or P["inr_epochs"]
+    milestones = P.get(f"inr_{arch}_milestones") or P["inr_milestones"]
     return INRTrainConfig(
-        epochs=P["inr_epochs"], batch_size=P["inr_batch_size"], lr=P["inr_lr"], weight_decay=P["inr_weight_decay"],
-        milestones=tuple(P["inr_milestones"]), clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
+        epochs=epochs, batch_size=P["inr_batch_size"], lr=P["inr_lr"], weight_decay=P["inr_weight_decay"],
+        milestones=tuple(milestones), clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
         lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], eval_samples=1, seed=P["seed"],
         limit_train=P["inr_limit_train"], rec_warmup_steps=P["inr_rec_warmup_steps"],
         rec_warmup_lr=P["inr_rec_warmup_lr"])
@@ -34,7 +38,7 @@ def train_neumeta(arch, dataset, P):
     root = resolve_data_root(P)
     train, val = split_train_val(get_dataset(dataset, "train", root=root),
                                  get_dataset(dataset, "train", root=root, transform="eval"), P["inr_val_size"], P["seed"])
-    cfg = inr_train_config(P)
+    cfg = inr_train_config(P, arch)
     key = {"target": target_info.get("base_checkpoint"), "arch": arch, "dataset": dataset,
            "inr": [P["inr_hidden"], P["inr_layers"], P["inr_freqs"]], "train": dataclasses.asdict(cfg),
            "val_size": P["inr_val_size"]}
@@ -42,3 +46,34 @@ def train_neumeta(arch, dataset, P):
     inr, info = train_inr(build_inr(spec, P), target, train, val, cfg, path,
                           meta={"arch": arch, "dataset": dataset, "checkpoint": path.name}, desc=f"neumeta {arch}")
     return inr.eval(), target, info
+
+
+DEFAULT_DATASET = {"resnet20": "cifar10", "lenet": "mnist"}
+
+if __name__ == "__main__":  # train (or resume) one INR outside the notebooks, e.g. in the background
+    import argparse
+
+    import yaml
+
+    from .profiles import load_profile, resolve_profile
+    from .seed import seed_everything
+    parser = argparse.ArgumentParser(prog="python -m neumeta.experiment",
+                                     description="Train (or resume) the NeuMeta INR of one architecture.")
+    parser.add_argument("profile")
+    parser.add_argument("arch", choices=sorted(SPECS))
+    parser.add_argument("dataset", nargs="?")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one profile value (YAML syntax), e.g. --set inr_epochs=36")
+    args = parser.parse_args()
+    known = load_profile(args.profile)
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            parser.error(f"--set {item!r}: expected KEY=VALUE with KEY one of the profile's keys")
+        overrides[key] = yaml.safe_load(value)
+    P = resolve_profile(args.profile, overrides)
+    seed_everything(P["seed"])  # as notebook 20 does before each INR
+    inr, _, info = train_neumeta(args.arch, args.dataset or DEFAULT_DATASET[args.arch], P)
+    print(f"{info['checkpoint']}: best epoch {info['best_epoch']} (val acc at full width {info['best_val_acc']:.2f} %), "
+          f"{info['train_seconds'] / 60:.1f} train min", flush=True)

@@ -49,3 +49,23 @@ def test_reconstruction_fit_lowers_the_error():
     before = relative_errors(inr.weights(32), target.ground_truth())
     after = fit_reconstruction(inr, target, steps=50, lr=1e-2)["relative_error"]
     assert all(after[n] < before[n] for n in before), (before, after)
+
+
+def test_a_per_architecture_inr_schedule_overrides_the_shared_one_for_that_architecture_only():
+    from neumeta.experiment import inr_train_config
+    from neumeta.profiles import resolve_profile
+    P = resolve_profile("smoke")
+    longer = dict(P, inr_resnet20_epochs=5, inr_resnet20_milestones=[3])
+    assert (inr_train_config(longer, "resnet20").epochs, inr_train_config(longer, "resnet20").milestones) == (5, (3,))
+    assert inr_train_config(longer, "lenet") == inr_train_config(P, "lenet") == inr_train_config(P)
+    # the same schedule reached through the shared keys is the same config, hence the same checkpoint key
+    shared = dict(P, inr_epochs=5, inr_milestones=[3])
+    assert inr_train_config(shared, "resnet20") == inr_train_config(longer, "resnet20")
+
+
+def test_inr_command_line_rejects_an_unknown_override():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "neumeta.experiment", "smoke", "resnet20", "--set", "inr_epoch=3"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "KEY one of the profile's keys" in out.stderr
