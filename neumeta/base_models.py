@@ -142,8 +142,9 @@ def imagenet_resnet18(P):
 
 
 def _summary(info):
-    summary = {k: info[k] for k in ("epochs", "train_seconds", "test_acc", "history", "config")}
-    return dict(summary, torch_threads=info["torch_threads"]) if "torch_threads" in info else summary
+    # torch_threads: None for stages trained before it was recorded
+    return dict({k: info[k] for k in ("epochs", "train_seconds", "test_acc", "history", "config")},
+                torch_threads=info.get("torch_threads"))
 
 
 def _earlier_stages(info):

@@ -16,8 +16,9 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 from torch.utils.data import DataLoader
+
+from .train import cross_entropy_objective
 
 WARMUP_STEPS = 5
 
@@ -32,17 +33,16 @@ def time_steps(P, steps, root=None, warmup=WARMUP_STEPS):
     train = get_dataset("cifar10", "train", root=root or resolve_data_root(P))
     model = build_model("resnet20", num_classes=10).to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=P["base_lr"], momentum=0.9, nesterov=True)
-    batches = iter(DataLoader(train, batch_size=P["base_batch_size"], shuffle=True, num_workers=1))
-    for i in range(warmup + steps):
+
+    def epochs():  # a small dataset (the test fixture) runs out: start another epoch
+        while True:
+            yield from DataLoader(train, batch_size=P["base_batch_size"], shuffle=True, num_workers=1)
+
+    for i, (x, y) in zip(range(warmup + steps), epochs()):
         if i == warmup:
             t0 = time.perf_counter()
-        try:
-            x, y = next(batches)
-        except StopIteration:  # a small dataset (the test fixture): start another epoch
-            batches = iter(DataLoader(train, batch_size=P["base_batch_size"], shuffle=True, num_workers=1))
-            x, y = next(batches)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=P["base_bf16"]):
-            loss = F.cross_entropy(model(x.to(memory_format=torch.channels_last)).float(), y)
+            loss, _ = cross_entropy_objective(model, x.to(memory_format=torch.channels_last), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
