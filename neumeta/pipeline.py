@@ -54,6 +54,20 @@ def _git_commit():
         return {"commit": None, "dirty": None}
 
 
+def _code_changed(before, after):
+    """Whether the code that ran (neumeta, notebooks, profiles) may differ from commit ``before``: the tree was
+    dirty at either end of the run, or a commit made during it touched those paths."""
+    if before["commit"] is None or after["commit"] is None:
+        return None
+    if before["dirty"] or after["dirty"]:
+        return True
+    if before["commit"] == after["commit"]:
+        return False
+    diff = subprocess.run(["git", "diff", "--quiet", before["commit"], after["commit"], "--",
+                           "neumeta", "notebooks", "profiles"], cwd=REPO_ROOT)
+    return diff.returncode != 0
+
+
 def _versions():
     out = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -97,6 +111,7 @@ def run_notebook(notebook, profile, force=False, log_output=True):
                        "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
     executed = res_staging / "executed.ipynb"
     started = dt.datetime.now(dt.timezone.utc)
+    git_at_start = _git_commit()  # the code that runs; checked again at the end (a run takes minutes to hours)
     t0 = time.perf_counter()
     error = None
     try:
@@ -119,7 +134,7 @@ def run_notebook(notebook, profile, force=False, log_output=True):
     nb_meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
     meta = {
         "notebook": stem, "profile": profile, "profile_values": load_profile(profile),
-        "parameters": nb_meta.get("parameters"), "git": _git_commit(), "versions": _versions(),
+        "parameters": nb_meta.get("parameters"), "git": dict(git_at_start, dirty=_code_changed(git_at_start, _git_commit())), "versions": _versions(),
         "machine": _machine(), "start": started.isoformat(timespec="seconds"),
         "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "duration_seconds": round(time.perf_counter() - t0, 1), "forced_retrain": force,

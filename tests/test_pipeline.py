@@ -75,3 +75,29 @@ def test_cli_reports_failures_and_exit_code():
     res = subprocess.run([sys.executable, "-m", "neumeta.pipeline", "--profile", "does-not-exist"],
                          capture_output=True, text=True)
     assert res.returncode != 0 and "unknown profile" in res.stderr
+
+
+def test_a_code_change_during_a_run_marks_its_results_dirty(tmp_path, monkeypatch):
+    """meta.json's git state covers the whole run: a commit of docs alone is fine, code changed mid-run is not."""
+    import subprocess
+    from neumeta import pipeline
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path,
+                       check=True, capture_output=True)
+
+    (tmp_path / "neumeta").mkdir()
+    (tmp_path / "neumeta" / "engine.py").write_text("1\n")
+    (tmp_path / "README.md").write_text("a\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    monkeypatch.setattr(pipeline, "REPO_ROOT", tmp_path)
+    start = pipeline._git_commit()
+    (tmp_path / "README.md").write_text("b\n")
+    git("commit", "-qam", "docs only")
+    assert pipeline._code_changed(start, pipeline._git_commit()) is False
+    (tmp_path / "neumeta" / "engine.py").write_text("2\n")
+    assert pipeline._code_changed(start, pipeline._git_commit()) is True
+    git("commit", "-qam", "code")
+    assert pipeline._code_changed(start, pipeline._git_commit()) is True
