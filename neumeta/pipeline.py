@@ -132,9 +132,10 @@ def run_notebook(notebook, profile, force=False, log_output=True):
         shutil.rmtree(fig_staging, ignore_errors=True)
         return error
     nb_meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
+    git = dict(git_at_start, dirty=_code_changed(git_at_start, _git_commit()))
     meta = {
         "notebook": stem, "profile": profile, "profile_values": load_profile(profile),
-        "parameters": nb_meta.get("parameters"), "git": dict(git_at_start, dirty=_code_changed(git_at_start, _git_commit())), "versions": _versions(),
+        "parameters": nb_meta.get("parameters"), "git": git, "versions": _versions(),
         "machine": _machine(), "start": started.isoformat(timespec="seconds"),
         "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "duration_seconds": round(time.perf_counter() - t0, 1), "forced_retrain": force,
