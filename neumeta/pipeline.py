@@ -43,11 +43,14 @@ def list_notebooks(only=None):
     return notebooks
 
 
+CODE_PATHS = ("neumeta", "notebooks", "profiles")  # what a result depends on; docs and results do not count
+
+
 def _git_commit():
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "neumeta", "notebooks", "profiles"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", *CODE_PATHS],
                                cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
         return {"commit": sha, "dirty": bool(dirty)}
     except (OSError, subprocess.CalledProcessError):
@@ -63,8 +66,8 @@ def _code_changed(before, after):
         return True
     if before["commit"] == after["commit"]:
         return False
-    diff = subprocess.run(["git", "diff", "--quiet", before["commit"], after["commit"], "--",
-                           "neumeta", "notebooks", "profiles"], cwd=REPO_ROOT)
+    diff = subprocess.run(["git", "diff", "--quiet", before["commit"], after["commit"], "--", *CODE_PATHS],
+                          cwd=REPO_ROOT)
     return diff.returncode != 0
 
 
