@@ -16,8 +16,11 @@ SPECS = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL}
 def inr_train_config(P, arch=None):
     """The INR schedule; ``inr_<arch>_epochs`` / ``inr_<arch>_milestones``, where a profile sets them,
     override ``inr_epochs`` / ``inr_milestones`` for that architecture alone."""
-    epochs = P.get(f"inr_{arch}_epochs") or P["inr_epochs"]
-    milestones = P.get(f"inr_{arch}_milestones") or P["inr_milestones"]
+    def value(name):  # None (null in YAML) means "not overridden"; [] or 0 are real values
+        own = P.get(f"inr_{arch}_{name}")
+        return P[f"inr_{name}"] if own is None else own
+
+    epochs, milestones = value("epochs"), value("milestones")
     return INRTrainConfig(
         epochs=epochs, batch_size=P["inr_batch_size"], lr=P["inr_lr"], weight_decay=P["inr_weight_decay"],
         milestones=tuple(milestones), clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],

@@ -61,6 +61,7 @@ def test_a_per_architecture_inr_schedule_overrides_the_shared_one_for_that_archi
     # the same schedule reached through the shared keys is the same config, hence the same checkpoint key
     shared = dict(P, inr_epochs=5, inr_milestones=[3])
     assert inr_train_config(shared, "resnet20") == inr_train_config(longer, "resnet20")
+    assert inr_train_config(dict(P, inr_resnet20_milestones=[]), "resnet20").milestones == ()  # [] is not "unset"
 
 
 def test_inr_command_line_rejects_an_unknown_override():
