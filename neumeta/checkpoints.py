@@ -79,6 +79,21 @@ class CheckpointBusyError(RuntimeError):
     pass
 
 
+def is_being_trained(final_path):
+    """Whether another process holds ``final_path``'s training lock right now (a leftover ``.lock``
+    file whose process died holds nothing)."""
+    lock = Path(final_path).with_suffix(".lock")
+    if not lock.exists():
+        return False
+    with open(lock) as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return False
+
+
 @contextlib.contextmanager
 def training_lock(final_path):
     """Hold ``<checkpoint>.lock`` while training, so two runs never write one checkpoint."""

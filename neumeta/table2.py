@@ -12,11 +12,13 @@ both cores (``python -m neumeta.parallel_bench cpu``: 0.264 s per step each vs 0
 the model the first one is training and take the next:
 
     OMP_NUM_THREADS=1 python -m neumeta.table2 cpu --skip-busy &   # twice
+    python -m neumeta.table2 cpu --status                          # epochs done per stage, trains nothing
 """
 import dataclasses
 
-from .base_models import base_train_config, recipe_checkpoint_paths, train_base_model, train_with_recipe
-from .checkpoints import CheckpointBusyError
+from .base_models import (base_train_config, recipe_checkpoint_paths, restart_configs, stage_checkpoint_paths,
+                          train_base_model, train_with_recipe)
+from .checkpoints import CheckpointBusyError, is_being_trained, load_checkpoint, partial_path
 from .data import NUM_CLASSES
 from .inn import INNResNet20, inn_objective
 from .inn import plain_network as inn_network
@@ -35,12 +37,22 @@ def train_individual(dataset, width, P):
     return train_base_model("resnet20", dataset, P, hidden_dim=width)
 
 
+def slimmable_paths(dataset, P):
+    return recipe_checkpoint_paths("resnet20", P, f"slimmable-resnet20-{dataset}",
+                                   _key(dataset, P, method="slimmable", widths=list(P["table2_slim_widths"])))
+
+
+def inn_paths(dataset, P):
+    return recipe_checkpoint_paths("resnet20", P, f"inn-resnet20-{dataset}",
+                                   _key(dataset, P, method="inn", grid=P["table2_inn_grid"],
+                                        train_widths=list(P["table2_inn_train_widths"])))
+
+
 def train_slimmable(dataset, P):
     widths = tuple(P["table2_slim_widths"])
     seed_everything(P["seed"])
     model = SlimmableResNet20(NUM_CLASSES[dataset], widths)
-    paths = recipe_checkpoint_paths("resnet20", P, f"slimmable-resnet20-{dataset}",
-                                    _key(dataset, P, method="slimmable", widths=list(widths)))
+    paths = slimmable_paths(dataset, P)
     meta = {"method": "Slimmable", "dataset": dataset, "profile": P["profile"], "widths": list(widths)}
     return train_with_recipe(model, "resnet20", dataset, P, paths, meta, f"slimmable/{dataset}",
                              objective=slimmable_objective)
@@ -50,8 +62,7 @@ def train_inn(dataset, P):
     grid, train_widths = P["table2_inn_grid"], tuple(P["table2_inn_train_widths"])
     seed_everything(P["seed"])
     model = INNResNet20(NUM_CLASSES[dataset], grid, train_widths)
-    paths = recipe_checkpoint_paths("resnet20", P, f"inn-resnet20-{dataset}",
-                                    _key(dataset, P, method="inn", grid=grid, train_widths=list(train_widths)))
+    paths = inn_paths(dataset, P)
     meta = {"method": "INN", "dataset": dataset, "profile": P["profile"], "grid": grid,
             "train_widths": list(train_widths)}
     return train_with_recipe(model, "resnet20", dataset, P, paths, meta, f"inn/{dataset}", objective=inn_objective)
@@ -90,6 +101,41 @@ def train_all(P, datasets=None, skip_busy=False):
                 yield method, dataset, width, None
 
 
+def training_status(P, datasets=None):
+    """One row per recipe stage of every model ``train_all`` trains, read from the checkpoint store
+    (nothing is trained): epochs done of the stage's epochs and its state (done, partial, training
+    now, not started). A finished last stage counts every stage as done, as ``train_with_recipe``
+    reuses it without the earlier files."""
+    configs = [base_train_config("resnet20", P)] + restart_configs("resnet20", P)
+    rows = []
+    for dataset in datasets or P["table2_datasets"]:
+        jobs = [("INN", None, inn_paths(dataset, P)), ("Slimmable", None, slimmable_paths(dataset, P))]
+        jobs += [("Individual", d, stage_checkpoint_paths("resnet20", dataset, P, d)) for d in P["table2_widths"]]
+        for method, width, paths in jobs:
+            for stage, (cfg, path) in enumerate(zip(configs, paths), start=1):
+                part = partial_path(path)
+                if path.exists() or paths[-1].exists():
+                    state, done = "done", cfg.epochs
+                elif part.exists():
+                    state, done = "partial", load_checkpoint(part)["meta"]["epoch"]
+                else:
+                    state, done = "not started", 0
+                if is_being_trained(path):
+                    state = "training now"
+                rows.append(dict(dataset=dataset, method=method, width=width, stage=stage, epochs_done=done,
+                                 epochs=cfg.epochs, state=state, checkpoint=path.name))
+    return rows
+
+
+def _print_status(rows):
+    for r in rows:
+        width = "" if r["width"] is None else f" d={r['width']}"
+        print(f"{r['dataset']} {r['method']}{width} stage {r['stage']}: {r['epochs_done']}/{r['epochs']} epochs, "
+              f"{r['state']} ({r['checkpoint']})")
+    left = sum(r["epochs"] - r["epochs_done"] for r in rows)
+    print(f"{left} of {sum(r['epochs'] for r in rows)} epochs left to train")
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -99,8 +145,12 @@ if __name__ == "__main__":
     parser.add_argument("datasets", nargs="*", help="default: the profile's table2_datasets")
     parser.add_argument("--skip-busy", action="store_true",
                         help="pass over a model another process is training instead of stopping")
+    parser.add_argument("--status", action="store_true", help="list every stage's epochs done; train nothing")
     args = parser.parse_args()
     P = resolve_profile(args.profile)
+    if args.status:
+        _print_status(training_status(P, args.datasets or None))
+        raise SystemExit(0)
     for method, dataset, width, result in train_all(P, args.datasets or None, args.skip_busy):
         if result is None:
             print(f"{method} {dataset} d={width}: another process is training it; skipped", flush=True)

@@ -191,3 +191,23 @@ def test_parallel_benchmark_times_one_run_and_two_side_by_side(fixtures_root):
     result = compare("smoke", steps=2, root=fixtures_root, warmup=1)
     assert result["alone"] > 0 and len(result["side_by_side"]) == 2 and all(s > 0 for s in result["side_by_side"])
     assert 0 < result["throughput_ratio"] < 10
+
+
+def test_training_status_reads_done_partial_busy_and_missing_stages_without_training(tmp_checkpoints):
+    from neumeta.checkpoints import partial_path, save_checkpoint, training_lock
+    from neumeta.table2 import inn_paths, slimmable_paths, training_status
+    P = resolve_profile("smoke")
+
+    def states():
+        return {(r["method"], r["width"], r["stage"]): (r["state"], r["epochs_done"]) for r in training_status(P, ["cifar10"])}
+
+    assert {s for s, _ in states().values()} == {"not started"}
+    inn, slim = inn_paths("cifar10", P), slimmable_paths("cifar10", P)
+    save_checkpoint(inn[-1], {"state_dict": {}, "meta": {}})  # a finished last stage: every stage is done
+    save_checkpoint(partial_path(slim[0]), {"state_dict": {}, "meta": {"epoch": 1}})
+    with training_lock(stage_checkpoint_paths("resnet20", "cifar10", P, 16)[0]):
+        now = states()
+    assert all(now["INN", None, s][0] == "done" for s in (1, 2))
+    assert now["Slimmable", None, 1] == ("partial", 1) and now["Slimmable", None, 2] == ("not started", 0)
+    assert now["Individual", 16, 1][0] == "training now"
+    assert states()["Individual", 16, 1][0] == "not started"  # the lock is released with its process
