@@ -79,10 +79,14 @@ class CheckpointBusyError(RuntimeError):
     pass
 
 
+def _lock_path(final_path):
+    return Path(final_path).with_suffix(".lock")
+
+
 def is_being_trained(final_path):
     """Whether another process holds ``final_path``'s training lock right now (a leftover ``.lock``
     file whose process died holds nothing)."""
-    lock = Path(final_path).with_suffix(".lock")
+    lock = _lock_path(final_path)
     if not lock.exists():
         return False
     with open(lock) as f:
@@ -97,7 +101,7 @@ def is_being_trained(final_path):
 @contextlib.contextmanager
 def training_lock(final_path):
     """Hold ``<checkpoint>.lock`` while training, so two runs never write one checkpoint."""
-    lock = Path(final_path).with_suffix(".lock")
+    lock = _lock_path(final_path)
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "a+") as f:
         try:

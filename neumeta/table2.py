@@ -84,15 +84,22 @@ def sample_networks(method, model, width, calibration, P):
     return [(f"borrowed BN (d={source})", network), ("recalibrated BN", recalibrated)]
 
 
+def table2_jobs(dataset, P):
+    """``(method, width, stage checkpoint paths, train)`` for every model of notebook 30 on ``dataset``,
+    in training order: the cheap shared models first, then the Individual widths from widest to narrowest."""
+    jobs = [("INN", None, inn_paths(dataset, P), lambda: train_inn(dataset, P)),
+            ("Slimmable", None, slimmable_paths(dataset, P), lambda: train_slimmable(dataset, P))]
+    jobs += [("Individual", d, stage_checkpoint_paths("resnet20", dataset, P, d),
+              lambda d=d: train_individual(dataset, d, P)) for d in P["table2_widths"]]
+    return jobs
+
+
 def train_all(P, datasets=None, skip_busy=False):
-    """Every model of notebook 30 for ``datasets`` (default: the profile's), in a resumable order:
-    the cheap shared models first, then the Individual widths from widest to narrowest. Yields
+    """Every model of notebook 30 for ``datasets`` (default: the profile's), in ``table2_jobs``' order. Yields
     ``(method, dataset, width, (model, info))``; with ``skip_busy`` a model another process is
     training yields ``(model, info) = None`` instead of raising ``CheckpointBusyError``."""
     for dataset in datasets or P["table2_datasets"]:
-        jobs = [("INN", None, lambda: train_inn(dataset, P)), ("Slimmable", None, lambda: train_slimmable(dataset, P))]
-        jobs += [("Individual", d, lambda d=d: train_individual(dataset, d, P)) for d in P["table2_widths"]]
-        for method, width, train in jobs:
+        for method, width, _, train in table2_jobs(dataset, P):
             try:
                 yield method, dataset, width, train()
             except CheckpointBusyError:
@@ -109,9 +116,7 @@ def training_status(P, datasets=None):
     configs = [base_train_config("resnet20", P)] + restart_configs("resnet20", P)
     rows = []
     for dataset in datasets or P["table2_datasets"]:
-        jobs = [("INN", None, inn_paths(dataset, P)), ("Slimmable", None, slimmable_paths(dataset, P))]
-        jobs += [("Individual", d, stage_checkpoint_paths("resnet20", dataset, P, d)) for d in P["table2_widths"]]
-        for method, width, paths in jobs:
+        for method, width, paths, _ in table2_jobs(dataset, P):
             for stage, (cfg, path) in enumerate(zip(configs, paths), start=1):
                 part = partial_path(path)
                 if path.exists() or paths[-1].exists():
