@@ -14,8 +14,8 @@ SPECS = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL}
 
 
 def inr_train_config(P, arch=None):
-    """The INR schedule; ``inr_<arch>_epochs`` / ``inr_<arch>_milestones`` / ``inr_<arch>_lambda_rec``, where a
-    profile sets them, override ``inr_epochs`` / ``inr_milestones`` / ``inr_lambda_rec`` for that architecture alone."""
+    """The INR schedule; ``inr_<arch>_epochs`` / ``inr_<arch>_milestones``, where a profile sets them,
+    override ``inr_epochs`` / ``inr_milestones`` for that architecture alone."""
     def value(name):  # None (null in YAML) means "not overridden"; [] or 0 are real values
         own = P.get(f"inr_{arch}_{name}")
         return P[f"inr_{name}"] if own is None else own
@@ -24,7 +24,7 @@ def inr_train_config(P, arch=None):
     return INRTrainConfig(
         epochs=epochs, batch_size=P["inr_batch_size"], lr=P["inr_lr"], weight_decay=P["inr_weight_decay"],
         milestones=tuple(milestones), clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
-        lambda_rec=value("lambda_rec"), lambda_reg=P["inr_lambda_reg"], eval_samples=1, seed=P["seed"],
+        lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], eval_samples=1, seed=P["seed"],
         limit_train=P["inr_limit_train"], rec_warmup_steps=P["inr_rec_warmup_steps"],
         rec_warmup_lr=P["inr_rec_warmup_lr"])
 

@@ -62,10 +62,6 @@ def test_a_per_architecture_inr_schedule_overrides_the_shared_one_for_that_archi
     shared = dict(P, inr_epochs=5, inr_milestones=[3])
     assert inr_train_config(shared, "resnet20") == inr_train_config(longer, "resnet20")
     assert inr_train_config(dict(P, inr_resnet20_milestones=[]), "resnet20").milestones == ()  # [] is not "unset"
-    stronger = dict(P, inr_resnet20_lambda_rec=100.0)
-    assert inr_train_config(stronger, "resnet20").lambda_rec == 100.0
-    assert inr_train_config(stronger, "lenet").lambda_rec == P["inr_lambda_rec"]
-    assert inr_train_config(dict(P, inr_resnet20_lambda_rec=0.0), "resnet20").lambda_rec == 0.0  # 0 is not "unset"
 
 
 def test_inr_command_line_rejects_an_unknown_override():
