@@ -13,14 +13,17 @@ from .targets import permuted_target
 SPECS = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL}
 
 
-def inr_train_config(P, arch=None):
-    """The INR schedule; ``inr_<arch>_epochs`` / ``inr_<arch>_milestones``, where a profile sets them,
-    override ``inr_epochs`` / ``inr_milestones`` for that architecture alone."""
-    def value(name):  # None (null in YAML) means "not overridden"; [] or 0 are real values
-        own = P.get(f"inr_{arch}_{name}")
-        return P[f"inr_{name}"] if own is None else own
+def arch_value(P, arch, name):
+    """``inr_<arch>_<name>`` where a profile sets it, else the shared ``inr_<name>``: one architecture's
+    INR can differ without changing (and so retraining) the others'. None (null in YAML) means
+    "not overridden"; [] or 0 are real values."""
+    own = P.get(f"inr_{arch}_{name}")
+    return P[f"inr_{name}"] if own is None else own
 
-    epochs, milestones = value("epochs"), value("milestones")
+
+def inr_train_config(P, arch=None):
+    """The INR schedule; ``inr_<arch>_epochs`` / ``inr_<arch>_milestones`` override the shared ones."""
+    epochs, milestones = arch_value(P, arch, "epochs"), arch_value(P, arch, "milestones")
     return INRTrainConfig(
         epochs=epochs, batch_size=P["inr_batch_size"], lr=P["inr_lr"], weight_decay=P["inr_weight_decay"],
         milestones=tuple(milestones), clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
@@ -29,8 +32,14 @@ def inr_train_config(P, arch=None):
         rec_warmup_lr=P["inr_rec_warmup_lr"])
 
 
-def build_inr(spec, P):
-    return NeuMetaINR(spec, hidden=P["inr_hidden"], num_layers=P["inr_layers"], num_freqs=P["inr_freqs"])
+def inr_shape(P, arch=None):
+    """(hidden, layers, Fourier bands) of ``arch``'s INR; ``inr_<arch>_hidden`` overrides ``inr_hidden``."""
+    return arch_value(P, arch, "hidden"), P["inr_layers"], P["inr_freqs"]
+
+
+def build_inr(spec, P, arch=None):
+    hidden, layers, freqs = inr_shape(P, arch)
+    return NeuMetaINR(spec, hidden=hidden, num_layers=layers, num_freqs=freqs)
 
 
 def train_neumeta(arch, dataset, P):
@@ -43,10 +52,10 @@ def train_neumeta(arch, dataset, P):
                                  get_dataset(dataset, "train", root=root, transform="eval"), P["inr_val_size"], P["seed"])
     cfg = inr_train_config(P, arch)
     key = {"target": target_info.get("base_checkpoint"), "arch": arch, "dataset": dataset,
-           "inr": [P["inr_hidden"], P["inr_layers"], P["inr_freqs"]], "train": dataclasses.asdict(cfg),
+           "inr": list(inr_shape(P, arch)), "train": dataclasses.asdict(cfg),
            "val_size": P["inr_val_size"]}
     path = checkpoint_path(P["profile"], f"neumeta-{arch}-{dataset}", key)
-    inr, info = train_inr(build_inr(spec, P), target, train, val, cfg, path,
+    inr, info = train_inr(build_inr(spec, P, arch), target, train, val, cfg, path,
                           meta={"arch": arch, "dataset": dataset, "checkpoint": path.name}, desc=f"neumeta {arch}")
     return inr.eval(), target, info
 

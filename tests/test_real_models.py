@@ -52,7 +52,7 @@ def test_reconstruction_alone_reproduces_the_permuted_block(cpu_profile, fixture
     torch.manual_seed(0)
     state, _ = permuted_target("resnet20", "cifar10", cpu_profile)
     target = TargetNetwork(SPECS["resnet20"], state)
-    inr = build_inr(SPECS["resnet20"], cpu_profile)
+    inr = build_inr(SPECS["resnet20"], cpu_profile, "resnet20")
     report = fit_reconstruction(inr, target, cpu_profile["inr_rec_warmup_steps"], cpu_profile["inr_rec_warmup_lr"])
     test = get_dataset("cifar10", "test", root=fixtures_root, transform="eval")
     with torch.no_grad():
