@@ -70,3 +70,14 @@ def test_inr_command_line_rejects_an_unknown_override():
     out = subprocess.run([sys.executable, "-m", "neumeta.experiment", "smoke", "resnet20", "--set", "inr_epoch=3"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "KEY one of the profile's keys" in out.stderr
+
+
+def test_a_per_architecture_inr_width_changes_that_architecture_only():
+    from neumeta.experiment import SPECS, build_inr, inr_shape
+    from neumeta.profiles import resolve_profile
+    P = resolve_profile("smoke")
+    wider = dict(P, inr_resnet20_hidden=2 * P["inr_hidden"])
+    assert inr_shape(wider, "resnet20")[0] == 2 * P["inr_hidden"]
+    assert inr_shape(wider, "lenet") == inr_shape(P, "lenet") == inr_shape(P)  # LeNet's checkpoint key is unchanged
+    small, large = build_inr(SPECS["resnet20"], P, "resnet20"), build_inr(SPECS["resnet20"], wider, "resnet20")
+    assert sum(p.numel() for p in large.parameters()) > sum(p.numel() for p in small.parameters())
