@@ -100,8 +100,6 @@ def test_neumeta_results_came_from_the_pipeline():
     assert (s[s.metric == "acc_merged"].K == 100).all()
 
 
-@pytest.mark.xfail(strict=True, reason="cpu profile, 72 INR epochs: 86.76 % at d = 64 (base 87.79 %), 1.03 points "
-                                       "below; d = 63 gives 87.05 and the 12-epoch INR gave 87.00 (issue 3 open)")
 def test_neumeta_full_width_within_one_point_of_the_base_model():
     acc, base = _merged("resnet20", 64)
     assert acc >= base - 1.0
