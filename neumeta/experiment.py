@@ -1,12 +1,14 @@
 """NeuMeta end to end for one (architecture, dataset) in a profile: target, INR, training."""
 import dataclasses
 
+import torch
+
 from .base_models import resolve_data_root
 from .checkpoints import checkpoint_path
 from .data import get_dataset
 from .engine import TargetNetwork
 from .inr import NeuMetaINR
-from .inr_train import INRTrainConfig, split_train_val, train_inr
+from .inr_train import INRTrainConfig, train_inr
 from .spec import LENET_ALL, RESNET20_LAST_BLOCK
 from .targets import permuted_target
 
@@ -27,7 +29,7 @@ def inr_train_config(P, arch=None):
     return INRTrainConfig(
         epochs=epochs, batch_size=P["inr_batch_size"], lr=P["inr_lr"], weight_decay=P["inr_weight_decay"],
         milestones=tuple(milestones), clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
-        lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], eval_samples=1, seed=P["seed"],
+        lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], seed=P["seed"],
         limit_train=P["inr_limit_train"], rec_warmup_steps=P["inr_rec_warmup_steps"],
         rec_warmup_lr=P["inr_rec_warmup_lr"])
 
@@ -47,15 +49,14 @@ def train_neumeta(arch, dataset, P):
     spec = SPECS[arch]
     state, target_info = permuted_target(arch, dataset, P)
     target = TargetNetwork(spec, state)
-    root = resolve_data_root(P)
-    train, val = split_train_val(get_dataset(dataset, "train", root=root),
-                                 get_dataset(dataset, "train", root=root, transform="eval"), P["inr_val_size"], P["seed"])
+    train = get_dataset(dataset, "train", root=resolve_data_root(P))
     cfg = inr_train_config(P, arch)
-    key = {"target": target_info.get("base_checkpoint"), "arch": arch, "dataset": dataset,
-           "inr": list(inr_shape(P, arch)), "train": dataclasses.asdict(cfg),
-           "val_size": P["inr_val_size"]}
+    # the permuted target's checkpoint name carries its own key, which names the base model's
+    key = {"target": target_info["checkpoint"], "arch": arch, "dataset": dataset,
+           "inr": list(inr_shape(P, arch)), "train": dataclasses.asdict(cfg), "selection": "last EMA epoch"}
     path = checkpoint_path(P["profile"], f"neumeta-{arch}-{dataset}", key)
-    inr, info = train_inr(build_inr(spec, P, arch), target, train, val, cfg, path,
+    torch.manual_seed(P["seed"])  # the INR's initial weights depend on its seed only, not on what ran before
+    inr, info = train_inr(build_inr(spec, P, arch), target, train, cfg, path,
                           meta={"arch": arch, "dataset": dataset, "checkpoint": path.name}, desc=f"neumeta {arch}")
     return inr.eval(), target, info
 
@@ -87,5 +88,5 @@ if __name__ == "__main__":  # train (or resume) one INR outside the notebooks, e
     P = resolve_profile(args.profile, overrides)
     seed_everything(P["seed"])  # as notebook 20 does before each INR
     inr, _, info = train_neumeta(args.arch, args.dataset or DEFAULT_DATASET[args.arch], P)
-    print(f"{info['checkpoint']}: best epoch {info['best_epoch']} (val acc at full width {info['best_val_acc']:.2f} %), "
+    print(f"{info['checkpoint']}: {info['epochs']} epochs (the last EMA epoch is the result), "
           f"{info['train_seconds'] / 60:.1f} train min", flush=True)

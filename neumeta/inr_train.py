@@ -5,10 +5,15 @@ width's tensors (with coordinate noise), runs the frozen target network on the b
 and minimises
     CE + lambda_reg * sum_t ||W_t||_F + lambda_rec * weighted-MSE(W, W_gt)   (last term at d = full width only)
 with AdamW, element-wise gradient clipping and an EMA of the INR, optionally after a
-reconstruction-only warm start (``fit_reconstruction``). Model selection uses
-a validation split carved from the training set, never the test set. The trainer keeps
-no global state (all randomness from generators seeded by (seed, epoch)), so it can be
-wrapped for data-parallel runs later.
+reconstruction-only warm start (``fit_reconstruction``).
+
+Model selection: none. The result is the EMA INR after the last epoch. A validation split
+carved from the training set would hold images the frozen base model was trained on (its
+accuracy sits far above test accuracy and barely moves), and the test set is for reporting
+only; so the INR trains on every training image and the schedule alone decides.
+A non-finite loss stops training with an error naming the epoch and step, before any
+update or checkpoint. The trainer keeps no global state (all randomness from generators
+seeded by (seed, epoch)), so it can be wrapped for data-parallel runs later.
 """
 import dataclasses
 import time
@@ -37,7 +42,6 @@ class INRTrainConfig:
     noise: float = 1.0  # coordinate noise width sigma (U(-sigma/2, sigma/2) on channel indices)
     lambda_rec: float = 1.0
     lambda_reg: float = 1e-4
-    eval_samples: int = 1  # K for the per-epoch validation at full width
     seed: int = 0
     limit_train: int = 0
     # Reconstruction warm start (not in the paper; 0 = off): fit the full-width tensors alone first,
@@ -125,7 +129,19 @@ def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size
     return evaluate_accuracy(lambda x: target(x, generated), dataset, batch_size, desc=f"eval d={width}")
 
 
-def train_inr(inr, target, train_set, val_set, cfg, path, meta=None, desc="inr", on_epoch_end=None):
+class NonFiniteLossError(FloatingPointError):
+    def __init__(self, epoch, step, value):
+        super().__init__(f"training loss is {value} at epoch {epoch}, step {step}: stopped before the update; "
+                         "nothing of this epoch was saved (lower the learning rate or check the data)")
+        self.epoch, self.step = epoch, step
+
+
+def check_finite(loss, epoch, step):
+    if not torch.isfinite(loss.detach()).all():
+        raise NonFiniteLossError(epoch, step, float(loss.detach()))
+
+
+def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch_end=None):
     """Train ``inr`` and return ``(ema_inr, info)``; reuses a finished checkpoint at ``path``."""
     ema = AveragedModel(inr, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=False)
     if path.exists() and not force_retrain():
@@ -133,16 +149,16 @@ def train_inr(inr, target, train_set, val_set, cfg, path, meta=None, desc="inr",
         ema.module.load_state_dict(payload["state_dict"])
         return ema.module, dict(payload["meta"], reused=True)
     with training_lock(path):
-        return _train(inr, ema, target, train_set, val_set, cfg, path, meta or {}, desc, on_epoch_end)
+        return _train(inr, ema, target, train_set, cfg, path, meta or {}, desc, on_epoch_end)
 
 
-def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch_end):
+def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end):
     train_set = limit_dataset(train_set, cfg.limit_train, cfg.seed)
     opt = torch.optim.AdamW(inr.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=0.1)
     lo, hi = inr.spec.train_widths
     part = partial_path(path)
-    history, start_epoch, train_seconds, best = [], 0, 0.0, {"val_acc": -1.0, "epoch": 0, "state": None}
+    history, start_epoch, train_seconds = [], 0, 0.0
     warm_start = None
     if part.exists() and not force_retrain():
         state = load_checkpoint(part)
@@ -152,13 +168,10 @@ def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch
         sched.load_state_dict(state["scheduler"])
         history, start_epoch = state["meta"]["history"], state["meta"]["epoch"]
         train_seconds = state["meta"]["train_seconds"]
-        best = {"val_acc": state["meta"]["best_val_acc"], "epoch": state["meta"]["best_epoch"],
-                "state": state["best_state"]}
         warm_start = state["meta"].get("warm_start")
     elif cfg.rec_warmup_steps:
         warm_start = fit_reconstruction(inr, target, cfg.rec_warmup_steps, cfg.rec_warmup_lr, desc=f"{desc} warm start")
         # the EMA starts from the warm-started weights: its first update copies them
-        warm_start["val_acc_full_width"] = evaluate_width(inr, target, val_set, inr.spec.full_width)
         train_seconds += warm_start["seconds"]
     for epoch in range(start_epoch, cfg.epochs):
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
@@ -168,9 +181,10 @@ def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch
         t0 = time.perf_counter()
         loss_sum = correct = seen = 0
         bar = progress(loader, desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
-        for x, y in bar:
+        for step, (x, y) in enumerate(bar, start=1):
             width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
             loss, logits = inr_loss(inr, target, x, y, width, cfg, generator=gen)
+            check_finite(loss, epoch + 1, step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.clip_value > 0:
@@ -183,23 +197,16 @@ def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", d=width, refresh=False)
         sched.step()
         train_seconds += time.perf_counter() - t0
-        val_acc = evaluate_width(ema.module, target, val_set, inr.spec.full_width, samples=cfg.eval_samples, noise=cfg.noise,
-                                 generator=torch.Generator().manual_seed(cfg.seed))
         history.append({"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": 100.0 * correct / seen,
-                        "val_acc_full_width": val_acc, "train_seconds": train_seconds})
-        if val_acc > best["val_acc"]:
-            best = {"val_acc": val_acc, "epoch": epoch + 1,
-                    "state": {k: v.detach().clone() for k, v in ema.module.state_dict().items()}}
+                        "train_seconds": train_seconds})
         save_checkpoint(part, {
             "state_dict": inr.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
-            "scheduler": sched.state_dict(), "best_state": best["state"],
-            "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds,
-                     "best_val_acc": best["val_acc"], "best_epoch": best["epoch"], "warm_start": warm_start}})
+            "scheduler": sched.state_dict(),
+            "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds, "warm_start": warm_start}})
         if on_epoch_end:
             on_epoch_end(epoch + 1)
-    ema.module.load_state_dict(best["state"])
     info = dict(meta, config=_plain(dataclasses.asdict(cfg)), history=history, train_seconds=train_seconds,
-                best_epoch=best["epoch"], best_val_acc=best["val_acc"], epochs=cfg.epochs, warm_start=warm_start)
+                selection="last EMA epoch", epochs=cfg.epochs, warm_start=warm_start)
     save_checkpoint(path, {"state_dict": ema.module.state_dict(), "meta": info})
     part.unlink(missing_ok=True)
     return ema.module, dict(info, reused=False)
@@ -207,11 +214,3 @@ def _train(inr, ema, target, train_set, val_set, cfg, path, meta, desc, on_epoch
 
 def _plain(d):
     return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
-
-
-def split_train_val(train_augmented, train_plain, val_size, seed=0):
-    """Seeded split of the training images: the rest (augmented) for training, ``val_size``
-    images (test-time transform) for model selection."""
-    order = torch.randperm(len(train_plain), generator=torch.Generator().manual_seed(seed)).tolist()
-    return (torch.utils.data.Subset(train_augmented, order[val_size:]),
-            torch.utils.data.Subset(train_plain, order[:val_size]))

@@ -4,13 +4,19 @@ Coupled channels come from torch-pruning's dependency graph: one group = every
 parameter slice that must move together along one channel axis (a conv's output rows,
 the next conv's input columns, residual partners, BN entries). In each group the
 channels are ordered by a shortest Hamiltonian path over their concatenated weights
-(L1 distance), solved with fast-tsp on explicitly integer-scaled distances plus a
+(L1 distance), solved with LKH-3 (elkai) on explicitly integer-scaled distances plus a
 dummy node that turns the closed tour into an open path. Reordering whole groups
 leaves the network's function unchanged.
+
+The solver's budget is a number of LKH runs, not seconds: LKH is seeded and never reads
+the clock, so the order (and everything trained on it) does not depend on how fast or
+busy the machine is. fast-tsp's ``find_tour`` stops on a wall-clock budget, so it is
+used only for the greedy variant (``greedy_nearest_neighbor``, deterministic).
 """
 import time
 from dataclasses import dataclass, field
 
+import elkai
 import fast_tsp
 import numpy as np
 import torch
@@ -87,38 +93,51 @@ def _integer_distances(features):
     return np.rint(dist.numpy() * scale).astype(np.int64)
 
 
-def _open_path(dist, solver, seconds):
-    """Shortest Hamiltonian path: TSP with a dummy city at distance 0 from all others."""
+def check_runs(runs):
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise ValueError(f"the path solver's budget must be a whole number of LKH runs >= 1, got {runs!r}")
+    return runs
+
+
+def _open_path(dist, solver, runs):
+    """Shortest Hamiltonian path: TSP with a dummy city at distance 0 from all others.
+
+    The path is read in the direction that starts at the lower channel index, so that two
+    solvers that find the same path agree on its orientation too."""
     n = len(dist)
     padded = np.zeros((n + 1, n + 1), dtype=np.int64)
     padded[1:, 1:] = dist
-    tour = fast_tsp.find_tour(padded, duration_seconds=seconds) if solver == "tsp" else \
-        fast_tsp.greedy_nearest_neighbor(padded)
+    if solver == "tsp":
+        tour = elkai.DistanceMatrix(padded.tolist()).solve_tsp(runs=check_runs(runs))[:-1]  # closed: last = first
+    else:
+        tour = fast_tsp.greedy_nearest_neighbor(padded)
     start = tour.index(0)
-    return [c - 1 for c in tour[start + 1:] + tour[:start]]
+    path = [c - 1 for c in tour[start + 1:] + tour[:start]]
+    return path if path[0] <= path[-1] else path[::-1]
 
 
-def group_order(state, group, variant="shp", seconds=0.5, generator=None):
-    """New channel order (new[k] = old[order[k]]) for one group."""
+def group_order(state, group, variant="shp", runs=10, generator=None):
+    """New channel order (new[k] = old[order[k]]) for one group; ``runs``: LKH runs (iteration budget)."""
     if variant == "none" or group.size < 3:
         return list(range(group.size))
     if variant == "random":
         return torch.randperm(group.size, generator=generator).tolist()
     features = _features(state, group, first_only=(variant == "per-tensor"))
     solver = "greedy" if variant == "greedy" else "tsp"
-    return _open_path(_integer_distances(features), solver, seconds)
+    return _open_path(_integer_distances(features), solver, runs)
 
 
-def permute_model(model, example_input, variant="shp", seconds=0.5, seed=0):
+def permute_model(model, example_input, variant="shp", runs=10, seed=0):
     """Return ``(permuted_model_state_dict, report)``; ``report`` lists per-group sizes and solver time."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown permutation variant {variant!r}; choose one of {VARIANTS}")
+    check_runs(runs)
     state = {k: v.clone() for k, v in model.state_dict().items()}
     generator = torch.Generator().manual_seed(seed)
     report = []
     for group in channel_groups(model, example_input):
         t0 = time.perf_counter()
-        order = torch.tensor(group_order(state, group, variant, seconds, generator))
+        order = torch.tensor(group_order(state, group, variant, runs, generator))
         report.append({"size": group.size, "tensors": len(group.slices), "seconds": time.perf_counter() - t0})
         for s in group.slices:
             state[s.name] = state[s.name].index_select(s.axis, order)

@@ -27,7 +27,7 @@ from .results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 PACKAGES = ["torch", "torchvision", "numpy", "pandas", "matplotlib", "seaborn", "papermill", "nbval",
-            "torch-pruning", "fast-tsp", "tqdm", "ipykernel"]
+            "torch-pruning", "fast-tsp", "elkai", "tqdm", "ipykernel"]
 
 
 def list_notebooks(only=None):

@@ -1,7 +1,8 @@
 """The target networks NeuMeta learns from: base model -> BN folded -> channels permuted.
 
-The permuted network is stored in the checkpoint store (the solver has a time budget, so
-its result can depend on machine speed; storing it keeps later notebooks reproducible).
+The permuted network is stored in the checkpoint store; its key names the base model's
+checkpoint, the ordering variant and the solver's budget (LKH runs, not seconds), so the
+same inputs give the same network on any machine.
 """
 import time
 
@@ -15,18 +16,18 @@ from .permute import permute_model
 
 def permuted_target(arch, dataset, P, variant="shp"):
     """``(folded_permuted_state_dict, info)`` for the profile's base model of ``arch`` on ``dataset``."""
-    seconds = P["permute_seconds"]
-    key = {"base": base_checkpoint_path(arch, dataset, P).name, "variant": variant, "seconds": seconds,
-           "seed": P["seed"]}
+    runs = P["permute_runs"]
+    key = {"base": base_checkpoint_path(arch, dataset, P).name, "variant": variant, "solver": "lkh3",
+           "runs": runs, "seed": P["seed"]}
     path = checkpoint_path(P["profile"], f"permuted-{variant}-{arch}-{dataset}", key)
     if path.exists() and not force_retrain():
         payload = load_checkpoint(path)
-        return payload["state_dict"], dict(payload["meta"], reused=True)
+        return payload["state_dict"], dict(payload["meta"], checkpoint=path.name, reused=True)
     base, base_info = train_base_model(arch, dataset, P)  # reuses the stored base model
     folded = fuse_bn(base)
     t0 = time.perf_counter()
-    state, groups = permute_model(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, seconds, P["seed"])
+    state, groups = permute_model(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, runs, P["seed"])
     info = {"arch": arch, "dataset": dataset, "variant": variant, "solver_seconds": time.perf_counter() - t0,
-            "groups": groups, "base_checkpoint": key["base"]}
+            "groups": groups, "base_checkpoint": key["base"], "solver": "lkh3", "runs": runs}
     save_checkpoint(path, {"state_dict": state, "meta": info})
-    return state, dict(info, reused=False)
+    return state, dict(info, checkpoint=path.name, reused=False)

@@ -1,10 +1,15 @@
+import math
+
 import torch
 
 from neumeta.data import get_dataset
 from neumeta.engine import TargetNetwork
 from neumeta.inr import NeuMetaINR
-from neumeta.inr_train import (INRTrainConfig, evaluate_width, fit_reconstruction, relative_errors,
-                                split_train_val, train_inr, weighted_mse)
+import pytest
+
+from neumeta.checkpoints import load_checkpoint, partial_path
+from neumeta.inr_train import (INRTrainConfig, NonFiniteLossError, evaluate_width, fit_reconstruction,
+                               relative_errors, train_inr, weighted_mse)
 from neumeta.models import build_model
 from neumeta.spec import LENET_ALL
 
@@ -15,31 +20,70 @@ def test_weighted_mse_is_zero_at_target_and_positive_elsewhere():
     assert weighted_mse({"w": gt["w"] + 0.1}, gt) > 0
 
 
-def test_split_is_disjoint_and_uses_the_plain_transform(fixtures_root):
-    aug = get_dataset("mnist", "train", root=fixtures_root)
-    plain = get_dataset("mnist", "train", root=fixtures_root, transform="eval")
-    train, val = split_train_val(aug, plain, 100)
-    assert len(val) == 100 and len(train) == len(aug) - 100
-    assert not set(train.indices) & set(val.indices) and val.dataset is plain
-
-
-def test_inr_training_runs_resumes_and_reuses(tmp_path, fixtures_root):
+def _lenet_inr_setup(fixtures_root):
     torch.manual_seed(0)
     target = TargetNetwork(LENET_ALL, build_model("lenet").state_dict())
-    inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4)
-    aug = get_dataset("mnist", "train", root=fixtures_root)
-    plain = get_dataset("mnist", "train", root=fixtures_root, transform="eval")
-    train, val = split_train_val(aug, plain, 100)
-    cfg = INRTrainConfig(epochs=2, batch_size=100, limit_train=200, eval_samples=2, rec_warmup_steps=5)
+    train = get_dataset("mnist", "train", root=fixtures_root)
+    test = get_dataset("mnist", "test", root=fixtures_root, transform="eval")
+    return target, train, test
+
+
+def _fresh_inr():
+    torch.manual_seed(1)
+    return NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4)
+
+
+def test_inr_training_runs_and_reuses(tmp_path, fixtures_root):
+    target, train, test = _lenet_inr_setup(fixtures_root)
+    cfg = INRTrainConfig(epochs=2, batch_size=100, limit_train=200, rec_warmup_steps=5)
     epochs = []
-    ema, info = train_inr(inr, target, train, val, cfg, tmp_path / "inr.pt", on_epoch_end=epochs.append)
-    assert epochs == [1, 2] and len(info["history"]) == 2 and 1 <= info["best_epoch"] <= 2
+    ema, info = train_inr(_fresh_inr(), target, train, cfg, tmp_path / "inr.pt", on_epoch_end=epochs.append)
+    assert epochs == [1, 2] and [h["epoch"] for h in info["history"]] == [1, 2]
+    assert info["selection"] == "last EMA epoch" and not partial_path(tmp_path / "inr.pt").exists()
     assert info["warm_start"]["steps"] == 5 and set(info["warm_start"]["relative_error"]) == set(LENET_ALL.names)
-    assert 0 <= evaluate_width(ema, target, val, 12) <= 100
-    again, info2 = train_inr(NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4), target, train, val, cfg,
-                             tmp_path / "inr.pt")
+    assert all(math.isfinite(h["train_loss"]) for h in info["history"])
+    again, info2 = train_inr(_fresh_inr(), target, train, cfg, tmp_path / "inr.pt")
     assert info2["reused"]
     assert all(torch.equal(a, b) for a, b in zip(again.state_dict().values(), ema.state_dict().values()))
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_inr_training_killed_after_an_epoch_resumes_to_bitwise_the_same_inr(tmp_path, fixtures_root):
+    target, train, _ = _lenet_inr_setup(fixtures_root)
+    cfg = INRTrainConfig(epochs=3, batch_size=50, limit_train=150, rec_warmup_steps=3, milestones=(2,))
+    straight, _ = train_inr(_fresh_inr(), target, train, cfg, tmp_path / "a" / "inr.pt")
+
+    def kill_after_epoch_2(epoch):
+        if epoch == 2:
+            raise _Killed
+
+    path = tmp_path / "b" / "inr.pt"
+    with pytest.raises(_Killed):
+        train_inr(_fresh_inr(), target, train, cfg, path, on_epoch_end=kill_after_epoch_2)
+    assert not path.exists() and load_checkpoint(partial_path(path))["meta"]["epoch"] == 2
+    # a fresh process would start from other initial weights: the partial checkpoint must win
+    torch.manual_seed(123)
+    resumed, info = train_inr(NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4), target, train, cfg, path)
+    assert [h["epoch"] for h in info["history"]] == [1, 2, 3]
+    a, b = straight.state_dict(), resumed.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_non_finite_loss_stops_training_naming_epoch_and_step_and_saves_nothing(tmp_path, fixtures_root):
+    target, train, _ = _lenet_inr_setup(fixtures_root)
+    cfg = INRTrainConfig(epochs=2, batch_size=50, limit_train=100, lr=1e30, clip_value=0)
+    path = tmp_path / "inr.pt"
+    with pytest.raises(NonFiniteLossError, match=r"at epoch \d+, step \d+") as err:
+        train_inr(_fresh_inr(), target, train, cfg, path)
+    assert not path.exists()
+    if err.value.epoch == 1:
+        assert not partial_path(path).exists()
+    else:  # an earlier epoch's checkpoint holds only finite values
+        state = load_checkpoint(partial_path(path))["state_dict"]
+        assert all(torch.isfinite(v).all() for v in state.values())
 
 
 def test_reconstruction_fit_lowers_the_error():
