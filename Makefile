@@ -33,8 +33,8 @@ data:
 	else echo "no $(SHARED): datasets are downloaded on first use where the network allows"; fi
 
 reproduce: venv data
-	$(PY) -m neumeta.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
-	$(PY) -m neumeta.report
+	$(PY) -m neumeta.store.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
+	$(PY) -m neumeta.store.report
 
 test: venv
 	TQDM_DISABLE=1 $(PY) -m pytest -q

@@ -1,13 +1,13 @@
 """Neural Metamorphosis (Yang & Wang, ECCV 2024): a thin library behind the numbered notebooks.
 
-Modules, one job each:
-    data          datasets by name and split, offline-friendly
-    models        target networks at any width (CIFAR ResNet, LeNet, ResNet-18)
-    train         resumable supervised training;  base_models: the pretrained starting points
-    checkpoints   hashed, atomic, weights_only checkpoint store
-    fuse          BN folding;  permute: channel ordering by shortest Hamiltonian path
-    spec          what is generated;  inr: the hypernetwork;  engine: running generated weights
-    inr_train     training the INR;  experiment: one task end to end;  export: any width to a plain model
-    profiles      smoke / cpu / paper values;  pipeline: papermill runner;  results, plotting, report
+Grouped by role:
+    method/      the paper's method: spec (what is generated), inr (the hypernetwork), engine (running
+                 generated weights), training (the INR's objective and trainer), permute + folding (the
+                 smooth target), targets, experiment (one task end to end), export (any width to a plain model)
+    baselines/   what NeuMeta is compared with: slimmable, inn, pruning, table2 (Table 2's jobs)
+    training/    supervised training: classifier (resumable trainer), base_models (the pretrained starting
+                 points and the recipe every baseline shares), parallel_bench
+    store/       profiles, checkpoints and artifacts, pipeline (papermill runner), results, report, atomic
+    data, models, metrics, plotting, progress, seed, paper   shared by all of the above
 """
 __version__ = "0.1.0"

@@ -20,8 +20,8 @@ from torchvision import tv_tensors
 from PIL import Image
 from torchvision.transforms import v2
 
-from .atomic import atomic_write
-from .progress import progress
+from neumeta.store.atomic import atomic_write
+from neumeta.progress import progress
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar100", "celeba", "voc", "camvid", "imagenet")

@@ -3,7 +3,7 @@ import torch
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 
-from .progress import progress
+from neumeta.progress import progress
 
 
 @torch.no_grad()

@@ -7,8 +7,8 @@ matplotlib.use("Agg")  # headless everywhere; notebooks still show figures inlin
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .atomic import atomic_write  # noqa: E402
-from .results import figures_dir  # noqa: E402
+from neumeta.store.atomic import atomic_write  # noqa: E402
+from neumeta.store.results import figures_dir  # noqa: E402
 
 COLORS = {"NeuMeta": "#CF5530", "Individual": "#5471AB", "KD": "#6AA66E"}  # the paper's colours
 

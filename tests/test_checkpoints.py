@@ -3,7 +3,7 @@ import pickle
 import pytest
 import torch
 
-from neumeta.checkpoints import (CorruptCheckpointError, config_hash, load_checkpoint, load_state_dict_file,
+from neumeta.store.checkpoints import (CorruptCheckpointError, config_hash, load_checkpoint, load_state_dict_file,
                                  save_checkpoint)
 from neumeta.models import build_model
 
@@ -62,7 +62,7 @@ def test_bare_and_wrapped_state_dicts_load(tmp_path):
 
 
 def test_a_checkpoint_is_trained_by_one_process_at_a_time(tmp_path):
-    from neumeta.checkpoints import CheckpointBusyError, training_lock
+    from neumeta.store.checkpoints import CheckpointBusyError, training_lock
     with training_lock(tmp_path / "m.pt"):
         with pytest.raises(CheckpointBusyError, match="being trained by another process"):
             with training_lock(tmp_path / "m.pt"):

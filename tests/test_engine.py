@@ -1,10 +1,10 @@
 import torch
 
-from neumeta.engine import TargetNetwork
-from neumeta.fuse import fuse_bn
-from neumeta.inr import NeuMetaINR
+from neumeta.method.engine import TargetNetwork
+from neumeta.method.folding import fuse_bn
+from neumeta.method.inr import NeuMetaINR
 from neumeta.models import build_model
-from neumeta.spec import LENET_ALL, RESNET20_LAST_BLOCK
+from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
 
 
 def _target(spec):

@@ -1,12 +1,12 @@
 import torch
 
-from neumeta.engine import TargetNetwork
-from neumeta.export import export_width, unfold_state_dict
-from neumeta.fuse import fuse_bn
-from neumeta.inr import NeuMetaINR
+from neumeta.method.engine import TargetNetwork
+from neumeta.method.export import export_width, unfold_state_dict
+from neumeta.method.folding import fuse_bn
+from neumeta.method.inr import NeuMetaINR
 from neumeta.models import build_model
 from neumeta.models.resnet_cifar import CifarResNet
-from neumeta.spec import LENET_ALL, RESNET20_LAST_BLOCK
+from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
 
 
 def test_unfolded_state_dict_computes_the_folded_function():

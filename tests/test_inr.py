@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from neumeta.inr import FourierFeatures, NeuMetaINR
-from neumeta.spec import LENET_ALL, RESNET20_LAST_BLOCK
+from neumeta.method.inr import FourierFeatures, NeuMetaINR
+from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,8 @@ def test_size_floor_changes_only_the_size_inputs_below_the_floor(inr):
 
 
 def test_size_floor_follows_every_width_driven_size_in_lenet():
-    from neumeta.inr import NeuMetaINR
-    from neumeta.spec import LENET_ALL
+    from neumeta.method.inr import NeuMetaINR
+    from neumeta.method.spec import LENET_ALL
     lenet = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=2)
     raw, shape = lenet.coordinates(4, size_floor=8)["conv_2.weight"]  # (2h, h) = (8, 4)
     assert shape[:2] == (8, 4) and raw[0, 2:4].tolist() == [16.0, 8.0] and raw[0, 4:].tolist() == [8.0, 4.0]

@@ -3,15 +3,15 @@ import math
 import torch
 
 from neumeta.data import get_dataset
-from neumeta.engine import TargetNetwork
-from neumeta.inr import NeuMetaINR
+from neumeta.method.engine import TargetNetwork
+from neumeta.method.inr import NeuMetaINR
 import pytest
 
-from neumeta.checkpoints import load_checkpoint, partial_path
-from neumeta.inr_train import (INRTrainConfig, NonFiniteLossError, evaluate_width, fit_reconstruction,
+from neumeta.store.checkpoints import load_checkpoint, partial_path
+from neumeta.method.training import (INRTrainConfig, NonFiniteLossError, evaluate_width, fit_reconstruction,
                                relative_errors, train_inr, weighted_mse)
 from neumeta.models import build_model
-from neumeta.spec import LENET_ALL
+from neumeta.method.spec import LENET_ALL
 
 
 def test_weighted_mse_is_zero_at_target_and_positive_elsewhere():
@@ -96,8 +96,8 @@ def test_reconstruction_fit_lowers_the_error():
 
 
 def test_a_per_architecture_inr_schedule_overrides_the_shared_one_for_that_architecture_only():
-    from neumeta.experiment import inr_train_config
-    from neumeta.profiles import resolve_profile
+    from neumeta.method.experiment import inr_train_config
+    from neumeta.store.profiles import resolve_profile
     P = resolve_profile("smoke")
     longer = dict(P, inr_resnet20_epochs=5, inr_resnet20_milestones=[3])
     assert (inr_train_config(longer, "resnet20").epochs, inr_train_config(longer, "resnet20").milestones) == (5, (3,))
@@ -111,14 +111,14 @@ def test_a_per_architecture_inr_schedule_overrides_the_shared_one_for_that_archi
 def test_inr_command_line_rejects_an_unknown_override():
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, "-m", "neumeta.experiment", "smoke", "resnet20", "--set", "inr_epoch=3"],
+    out = subprocess.run([sys.executable, "-m", "neumeta.method.experiment", "smoke", "resnet20", "--set", "inr_epoch=3"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "KEY one of the profile's keys" in out.stderr
 
 
 def test_a_per_architecture_inr_width_changes_that_architecture_only():
-    from neumeta.experiment import SPECS, build_inr, inr_shape
-    from neumeta.profiles import resolve_profile
+    from neumeta.method.experiment import SPECS, build_inr, inr_shape
+    from neumeta.store.profiles import resolve_profile
     P = resolve_profile("smoke")
     wider = dict(P, inr_resnet20_hidden=2 * P["inr_hidden"])
     assert inr_shape(wider, "resnet20")[0] == 2 * P["inr_hidden"]

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from neumeta.fuse import fuse_bn
+from neumeta.method.folding import fuse_bn
 from neumeta.models import build_model
-from neumeta.permute import _integer_distances, _open_path, network_tv, permute_model, VARIANTS
+from neumeta.method.permute import _integer_distances, _open_path, network_tv, permute_model, VARIANTS
 
 
 def _trained_like(model, seed=0):

@@ -7,11 +7,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from neumeta import pipeline
+from neumeta.store import pipeline
 
 GOOD = """
 import pandas as pd, matplotlib.pyplot as plt
-from neumeta.results import write_table, read_table
+from neumeta.store.results import write_table, read_table
 from neumeta.plotting import savefig, set_style
 write_table(pd.DataFrame({"metric": ["acc"], "value": [VALUE]}), "t", profile)
 set_style(); fig, ax = plt.subplots(); ax.plot(read_table("t", profile)["value"]); savefig(fig, "f", profile)
@@ -72,7 +72,7 @@ def test_unknown_profile_and_notebook_fail_clearly(store):
 
 
 def test_cli_reports_failures_and_exit_code():
-    res = subprocess.run([sys.executable, "-m", "neumeta.pipeline", "--profile", "does-not-exist"],
+    res = subprocess.run([sys.executable, "-m", "neumeta.store.pipeline", "--profile", "does-not-exist"],
                          capture_output=True, text=True)
     assert res.returncode != 0 and "unknown profile" in res.stderr
 
@@ -80,7 +80,7 @@ def test_cli_reports_failures_and_exit_code():
 def test_a_code_change_during_a_run_marks_its_results_dirty(tmp_path, monkeypatch):
     """meta.json's git state covers the whole run: a commit of docs alone is fine, code changed mid-run is not."""
     import subprocess
-    from neumeta import pipeline
+    from neumeta.store import pipeline
 
     def git(*args):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path,

@@ -4,7 +4,7 @@ import torch
 
 from neumeta.data import get_dataset
 from neumeta.models import build_model
-from neumeta.pruning import CRITERIA, prune_to_width
+from neumeta.baselines.pruning import CRITERIA, prune_to_width
 
 SHAPES = {"resnet20": (3, 32, 32), "lenet": (1, 28, 28)}
 DATASETS = {"resnet20": "cifar10", "lenet": "mnist"}

@@ -1,8 +1,8 @@
-from neumeta import report
+from neumeta.store import report
 
 
 def test_readme_result_tables_match_the_stored_csvs():
-    assert report.main(["--check"]) == 0, "run `python -m neumeta.report` after `make reproduce`"
+    assert report.main(["--check"]) == 0, "run `python -m neumeta.store.report` after `make reproduce`"
 
 
 def test_readme_names_both_commands_with_runtimes():

@@ -4,18 +4,18 @@ from pathlib import Path
 import pytest
 import torch
 
-from neumeta.base_models import INPUT_SHAPES, base_checkpoint_path
-from neumeta.checkpoints import load_checkpoint
+from neumeta.training.base_models import INPUT_SHAPES, base_checkpoint_path
+from neumeta.store.checkpoints import load_checkpoint
 from neumeta.data import get_dataset
-from neumeta.engine import TargetNetwork
-from neumeta.experiment import SPECS, build_inr
-from neumeta.fuse import fuse_bn
-from neumeta.inr_train import fit_reconstruction
+from neumeta.method.engine import TargetNetwork
+from neumeta.method.experiment import SPECS, build_inr
+from neumeta.method.folding import fuse_bn
+from neumeta.method.training import fit_reconstruction
 from neumeta.metrics import evaluate_accuracy
 from neumeta.models import build_model
-from neumeta.permute import permute_model
-from neumeta.profiles import load_profile
-from neumeta.targets import permuted_target
+from neumeta.method.permute import permute_model
+from neumeta.store.profiles import load_profile
+from neumeta.method.targets import permuted_target
 
 COMMITTED = Path(__file__).resolve().parents[1] / "checkpoints"
 

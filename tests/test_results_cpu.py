@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from neumeta.base_models import base_checkpoint_path
-from neumeta.checkpoints import load_checkpoint
-from neumeta.profiles import load_profile
+from neumeta.training.base_models import base_checkpoint_path
+from neumeta.store.checkpoints import load_checkpoint
+from neumeta.store.profiles import load_profile
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "cpu"
 

@@ -8,11 +8,11 @@ import time
 
 import torch
 
-from neumeta.checkpoints import load_checkpoint, partial_path
+from neumeta.store.checkpoints import load_checkpoint, partial_path
 from neumeta.data import get_dataset
 from neumeta.models import build_model
 from neumeta.seed import seed_everything
-from neumeta.train import TrainConfig, train_classifier
+from neumeta.training.classifier import TrainConfig, train_classifier
 
 CFG = dict(epochs=5, batch_size=25, lr=0.1, warmup_epochs=0.5, limit_train=1000)
 
@@ -54,7 +54,7 @@ SLOW_RUN = textwrap.dedent("""
     from neumeta.data import get_dataset
     from neumeta.models import build_model
     from neumeta.seed import seed_everything
-    from neumeta.train import TrainConfig, train_classifier
+    from neumeta.training.classifier import TrainConfig, train_classifier
 
     class Slow(torch.utils.data.Dataset):  # ~2 s per epoch, so a kill lands mid-epoch
         def __init__(self, ds): self.ds = ds

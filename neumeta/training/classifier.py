@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from .checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint, training_lock
-from .metrics import evaluate_accuracy
-from .progress import progress
+from neumeta.store.checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint, training_lock
+from neumeta.metrics import evaluate_accuracy
+from neumeta.progress import progress
 
 
 @dataclass(frozen=True)

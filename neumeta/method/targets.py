@@ -8,10 +8,10 @@ import time
 
 import torch
 
-from .base_models import INPUT_SHAPES, base_checkpoint_path, train_base_model
-from .checkpoints import checkpoint_path, force_retrain, load_checkpoint, save_checkpoint
-from .fuse import fuse_bn
-from .permute import permute_model
+from neumeta.training.base_models import INPUT_SHAPES, base_checkpoint_path, train_base_model
+from neumeta.store.checkpoints import checkpoint_path, force_retrain, load_checkpoint, save_checkpoint
+from neumeta.method.folding import fuse_bn
+from neumeta.method.permute import permute_model
 
 
 def permuted_target(arch, dataset, P, variant="shp"):

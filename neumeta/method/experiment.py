@@ -3,14 +3,14 @@ import dataclasses
 
 import torch
 
-from .base_models import resolve_data_root
-from .checkpoints import checkpoint_path
-from .data import get_dataset
-from .engine import TargetNetwork
-from .inr import NeuMetaINR
-from .inr_train import INRTrainConfig, train_inr
-from .spec import LENET_ALL, RESNET20_LAST_BLOCK
-from .targets import permuted_target
+from neumeta.training.base_models import resolve_data_root
+from neumeta.store.checkpoints import checkpoint_path
+from neumeta.data import get_dataset
+from neumeta.method.engine import TargetNetwork
+from neumeta.method.inr import NeuMetaINR
+from neumeta.method.training import INRTrainConfig, train_inr
+from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
+from neumeta.method.targets import permuted_target
 
 SPECS = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL}
 
@@ -68,9 +68,9 @@ if __name__ == "__main__":  # train (or resume) one INR outside the notebooks, e
 
     import yaml
 
-    from .profiles import load_profile, resolve_profile
-    from .seed import seed_everything
-    parser = argparse.ArgumentParser(prog="python -m neumeta.experiment",
+    from neumeta.store.profiles import load_profile, resolve_profile
+    from neumeta.seed import seed_everything
+    parser = argparse.ArgumentParser(prog="python -m neumeta.method.experiment",
                                      description="Train (or resume) the NeuMeta INR of one architecture.")
     parser.add_argument("profile")
     parser.add_argument("arch", choices=sorted(SPECS))

@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from .models import build_model, check_width
+from neumeta.models import build_model, check_width
 
 BLOCK = "layer3.2."  # the last BasicBlock of ResNet-20: the block whose inner width varies
 

@@ -16,7 +16,7 @@ import math
 import torch
 import torch.nn as nn
 
-from .models import check_width
+from neumeta.models import check_width
 
 MAX_FREQS = 12  # 2^12 * pi * 1.0 ~ 1.3e4: float32 keeps phases to ~1e-3 rad
 

@@ -4,7 +4,7 @@ Measures the real training step (CIFAR loader with one worker, bf16 autocast, ch
 ResNet-20 at the profile's batch size, first as one run with every torch thread, then as two runs at
 once with one thread each, and prints seconds per step and the throughput ratio:
 
-    python -m neumeta.parallel_bench cpu            # ~1 min on a 2-core CPU; measured here: 1.26x
+    python -m neumeta.training.parallel_bench cpu            # ~1 min on a 2-core CPU; measured here: 1.26x
 
 Same process tree, same machine, back to back, so the ratio is meaningful even where absolute
 times are noisy. ``--worker`` is the internal entry point of one run.
@@ -18,16 +18,16 @@ import time
 import torch
 from torch.utils.data import DataLoader
 
-from .train import cross_entropy_objective
+from neumeta.training.classifier import cross_entropy_objective
 
 WARMUP_STEPS = 5
 
 
 def time_steps(P, steps, root=None, warmup=WARMUP_STEPS):
     """Seconds per training step of one run in this process (after a short warm-up)."""
-    from .base_models import resolve_data_root
-    from .data import get_dataset
-    from .models import build_model
+    from neumeta.training.base_models import resolve_data_root
+    from neumeta.data import get_dataset
+    from neumeta.models import build_model
 
     torch.manual_seed(P["seed"])
     train = get_dataset("cifar10", "train", root=root or resolve_data_root(P))
@@ -52,7 +52,7 @@ def time_steps(P, steps, root=None, warmup=WARMUP_STEPS):
 def _run(profile, steps, threads, copies, root, warmup):
     """``copies`` worker processes at once with ``threads`` threads each; their seconds per step."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), TQDM_DISABLE="1")
-    cmd = [sys.executable, "-m", "neumeta.parallel_bench", profile, "--steps", str(steps), "--warmup", str(warmup),
+    cmd = [sys.executable, "-m", "neumeta.training.parallel_bench", profile, "--steps", str(steps), "--warmup", str(warmup),
            "--worker"]
     cmd += ["--root", str(root)] if root else []
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True) for _ in range(copies)]
@@ -72,8 +72,8 @@ def compare(profile, steps=60, root=None, warmup=WARMUP_STEPS):
 
 
 if __name__ == "__main__":
-    from .profiles import resolve_profile
-    parser = argparse.ArgumentParser(prog="python -m neumeta.parallel_bench")
+    from neumeta.store.profiles import resolve_profile
+    parser = argparse.ArgumentParser(prog="python -m neumeta.training.parallel_bench")
     parser.add_argument("profile", nargs="?")
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=WARMUP_STEPS, help="untimed steps first")

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 import torch_pruning as tp
 
-from .models import check_width
+from neumeta.models import check_width
 
 CRITERIA = ("random", "l1", "l2", "taylor", "hessian", "lamp", "fpgm")
 NEEDS_GRADIENTS = ("taylor", "hessian")

@@ -5,26 +5,26 @@ Slimmable and INN = one network each for all widths (``slimmable.py``, ``inn.py`
 through ``train_with_recipe``, so they get the same epochs and the same SGDR schedule as the base
 model NeuMeta starts from. Resumable: every stage checkpoints each epoch.
 
-    python -m neumeta.table2 cpu     # train everything a profile's notebook 30 needs
+    python -m neumeta.baselines.table2 cpu     # train everything a profile's notebook 30 needs
 
 On a 2-core CPU two runs side by side, one thread each, finish the list 1.26x sooner than one run on
-both cores (``python -m neumeta.parallel_bench cpu``: 0.264 s per step each vs 0.166 s); ``--skip-busy`` lets the second run pass over
+both cores (``python -m neumeta.training.parallel_bench cpu``: 0.264 s per step each vs 0.166 s); ``--skip-busy`` lets the second run pass over
 the model the first one is training and take the next:
 
-    OMP_NUM_THREADS=1 python -m neumeta.table2 cpu --skip-busy &   # twice
-    python -m neumeta.table2 cpu --status                          # epochs done per stage, trains nothing
+    OMP_NUM_THREADS=1 python -m neumeta.baselines.table2 cpu --skip-busy &   # twice
+    python -m neumeta.baselines.table2 cpu --status                          # epochs done per stage, trains nothing
 """
 import dataclasses
 
-from .base_models import (base_train_config, recipe_checkpoint_paths, restart_configs, stage_checkpoint_paths,
+from neumeta.training.base_models import (base_train_config, recipe_checkpoint_paths, restart_configs, stage_checkpoint_paths,
                           train_base_model, train_with_recipe)
-from .checkpoints import CheckpointBusyError, is_being_trained, load_checkpoint, partial_path
-from .data import NUM_CLASSES
-from .inn import INNResNet20, inn_objective
-from .inn import plain_network as inn_network
-from .seed import seed_everything
-from .slimmable import SlimmableResNet20, recalibrate_bn, slimmable_objective
-from .slimmable import plain_network as slimmable_network
+from neumeta.store.checkpoints import CheckpointBusyError, is_being_trained, load_checkpoint, partial_path
+from neumeta.data import NUM_CLASSES
+from neumeta.baselines.inn import INNResNet20, inn_objective
+from neumeta.baselines.inn import plain_network as inn_network
+from neumeta.seed import seed_everything
+from neumeta.baselines.slimmable import SlimmableResNet20, recalibrate_bn, slimmable_objective
+from neumeta.baselines.slimmable import plain_network as slimmable_network
 
 
 def _key(dataset, P, **extra):
@@ -144,8 +144,8 @@ def _print_status(rows):
 if __name__ == "__main__":
     import argparse
 
-    from .profiles import resolve_profile
-    parser = argparse.ArgumentParser(prog="python -m neumeta.table2", description="Train every Table 2 baseline.")
+    from neumeta.store.profiles import resolve_profile
+    parser = argparse.ArgumentParser(prog="python -m neumeta.baselines.table2", description="Train every Table 2 baseline.")
     parser.add_argument("profile", nargs="?")
     parser.add_argument("datasets", nargs="*", help="default: the profile's table2_datasets")
     parser.add_argument("--skip-busy", action="store_true",

@@ -16,8 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .export import identity_bn_state
-from .models import build_model, check_width
+from neumeta.method.export import identity_bn_state
+from neumeta.models import build_model, check_width
 
 BLOCK = "layer3.2."
 

@@ -5,11 +5,11 @@ from pathlib import Path
 import torch
 import torchvision
 
-from .checkpoints import REPO_ROOT, checkpoint_path, force_retrain, load_checkpoint
-from .data import NUM_CLASSES, data_root, downloads_allowed, get_dataset
-from .models import build_model, check_width
-from .models.registry import ARCHS
-from .train import TrainConfig, train_classifier
+from neumeta.store.checkpoints import REPO_ROOT, checkpoint_path, force_retrain, load_checkpoint
+from neumeta.data import NUM_CLASSES, data_root, downloads_allowed, get_dataset
+from neumeta.models import build_model, check_width
+from neumeta.models.registry import ARCHS
+from neumeta.training.classifier import TrainConfig, train_classifier
 
 # (architecture, dataset) pairs, and the input shape used for FLOP counts
 INPUT_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
@@ -168,11 +168,11 @@ def _merge_stages(last):
                 stage_torch_threads=[s.get("torch_threads") for s in stages])
 
 
-if __name__ == "__main__":  # python -m neumeta.base_models cpu : train every base model of a profile
+if __name__ == "__main__":  # python -m neumeta.training.base_models cpu : train every base model of a profile
     import sys
 
-    from .profiles import resolve_profile
-    from .seed import seed_everything
+    from neumeta.store.profiles import resolve_profile
+    from neumeta.seed import seed_everything
     P = resolve_profile(sys.argv[1] if len(sys.argv) > 1 else None)
     for ds in P["base_cifar_datasets"]:
         seed_everything(P["seed"])

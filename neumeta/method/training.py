@@ -24,10 +24,10 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 
-from .checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint, training_lock
-from .metrics import evaluate_accuracy
-from .progress import progress
-from .train import limit_dataset
+from neumeta.store.checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint, training_lock
+from neumeta.metrics import evaluate_accuracy
+from neumeta.progress import progress
+from neumeta.training.classifier import limit_dataset
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Run the numbered notebooks headless through papermill into the results store.
 
-    python -m neumeta.pipeline --profile cpu [--only 00,20] [--force]
+    python -m neumeta.store.pipeline --profile cpu [--only 00,20] [--force]
 
 Per notebook: the executed notebook, its CSV tables and ``meta.json`` land in
 ``results/<profile>/<notebook>/``, its figures in ``figures/<profile>/<notebook>/``.
@@ -21,9 +21,9 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
-from .atomic import atomic_write
-from .profiles import UnknownProfileError, available_profiles, load_profile
-from .results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
+from neumeta.store.atomic import atomic_write
+from neumeta.store.profiles import UnknownProfileError, available_profiles, load_profile
+from neumeta.store.results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 PACKAGES = ["torch", "torchvision", "numpy", "pandas", "matplotlib", "seaborn", "papermill", "nbval",

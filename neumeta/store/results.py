@@ -1,6 +1,6 @@
 """The results store: tidy CSV tables that only the pipeline writes.
 
-The pipeline (``neumeta.pipeline``) runs each notebook with ``NEUMETA_RESULTS_DIR``
+The pipeline (``neumeta.store.pipeline``) runs each notebook with ``NEUMETA_RESULTS_DIR``
 and ``NEUMETA_FIGURES_DIR`` pointing at staging folders and moves them into
 ``results/<profile>/<notebook>/`` and ``figures/<profile>/<notebook>/`` only when the
 notebook succeeded. A notebook opened interactively writes to ``results/scratch/``
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic import atomic_write
+from neumeta.store.atomic import atomic_write
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_ROOT = REPO_ROOT / "results"
 FIGURES_ROOT = REPO_ROOT / "figures"
 

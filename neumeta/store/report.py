@@ -1,15 +1,15 @@
 """Render the README's result tables from the stored CSVs (never typed by hand).
 
-    python -m neumeta.report          # rewrite the blocks between <!-- results:NAME --> markers
-    python -m neumeta.report --check  # exit 1 if the README is out of date (a test runs this)
+    python -m neumeta.store.report          # rewrite the blocks between <!-- results:NAME --> markers
+    python -m neumeta.store.report --check  # exit 1 if the README is out of date (a test runs this)
 """
 import re
 import sys
 
 import pandas as pd
 
-from .atomic import atomic_write
-from .results import REPO_ROOT, RESULTS_ROOT
+from neumeta.store.atomic import atomic_write
+from neumeta.store.results import REPO_ROOT, RESULTS_ROOT
 
 README = REPO_ROOT / "README.md"
 PAPER_BASE_ACC = {("resnet20", "cifar10"): "92.60 (chenyaofo release)", ("resnet20", "cifar100"): "68.83 (chenyaofo release)"}
@@ -114,7 +114,7 @@ def pruning_table(profile="cpu"):
 def table2_table(profile="cpu"):
     path = RESULTS_ROOT / profile / "30_table2" / "table2.csv"
     if not path.exists():
-        return (f"_Not generated yet: train the baselines with `python -m neumeta.table2 {profile}` (resumable), "
+        return (f"_Not generated yet: train the baselines with `python -m neumeta.baselines.table2 {profile}` (resumable), "
                 f"then run `make reproduce PROFILE={profile} ONLY=30`._")
     t = pd.read_csv(path)
     gammas = [c for c in t.columns if c.startswith("gamma_")]
@@ -169,7 +169,7 @@ def main(argv=None):
     updated = render(current)
     if "--check" in argv:
         if updated != current:
-            print("README.md result tables are out of date: run `python -m neumeta.report`", file=sys.stderr)
+            print("README.md result tables are out of date: run `python -m neumeta.store.report`", file=sys.stderr)
             return 1
         return 0
     if updated != current:

@@ -5,15 +5,15 @@ The generated network is BN-folded (conv with bias). To load it into the ordinar
 into a BatchNorm that is the identity in eval mode: gamma 1, beta = bias, mean 0,
 var 1 - eps (so sqrt(var + eps) = 1).
 
-    python -m neumeta.export --profile cpu --arch resnet20 --width 24 --out resnet20-d24.pt
+    python -m neumeta.method.export --profile cpu --arch resnet20 --width 24 --out resnet20-d24.pt
 """
 import argparse
 
 import torch
 import torch.nn as nn
 
-from .atomic import atomic_write
-from .models import build_model, check_width
+from neumeta.store.atomic import atomic_write
+from neumeta.models import build_model, check_width
 
 
 def identity_bn_state(prefix, bias, eps):
@@ -60,8 +60,8 @@ def export_width(inr, target, width, path, samples=100, noise=1.0, seed=0):
 
 
 def main(argv=None):
-    from .experiment import train_neumeta
-    from .profiles import resolve_profile
+    from neumeta.method.experiment import train_neumeta
+    from neumeta.store.profiles import resolve_profile
     parser = argparse.ArgumentParser(description="Save NeuMeta's network at one width as a plain state dict.")
     parser.add_argument("--profile", default=None)
     parser.add_argument("--arch", choices=["resnet20", "lenet"], default="resnet20")

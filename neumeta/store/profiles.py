@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-PROFILE_DIR = Path(__file__).resolve().parents[1] / "profiles"
+PROFILE_DIR = Path(__file__).resolve().parents[2] / "profiles"
 SCALARS = (bool, int, float, str, type(None))
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .fuse import fuse_bn
-from .models import build_model, check_width
+from neumeta.method.folding import fuse_bn
+from neumeta.models import build_model, check_width
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from .atomic import atomic_write
+from neumeta.store.atomic import atomic_write
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class CorruptCheckpointError(RuntimeError):

@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 from torch.func import functional_call
 
-from .models import check_width
+from neumeta.models import check_width
 
 
 class TargetNetwork(nn.Module):

@@ -1,0 +1,1 @@
+"""The methods NeuMeta is compared with: Slimmable, INN, structured pruning, Table 2's jobs."""

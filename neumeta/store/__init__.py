@@ -1,0 +1,1 @@
+"""Where results and artifacts live: profiles, checkpoints, the pipeline, results, report."""

@@ -1,0 +1,1 @@
+"""Supervised training of classifiers: the resumable trainer and the base-model recipe."""
