@@ -1,5 +1,6 @@
 # make reproduce [PROFILE=cpu] [ONLY=00,20] [FORCE=1]   regenerate tables and figures
 # make test                                             the whole test suite (smoke profile)
+# make artifacts [PROFILE=cpu]                          every artifact of a profile: key, inputs, built or not
 # make data                                             unpack ../shared/data into $(DATA)
 PROFILE ?= cpu
 ONLY ?=
@@ -11,7 +12,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.neumeta-installed
 
-.PHONY: reproduce test data venv clean-scratch
+.PHONY: reproduce test data venv clean-scratch artifacts
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +36,9 @@ data:
 reproduce: venv data
 	$(PY) -m neumeta.store.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
 	$(PY) -m neumeta.store.report
+
+artifacts: venv
+	$(PY) -m neumeta.store.artifacts $(PROFILE)
 
 test: venv
 	TQDM_DISABLE=1 $(PY) -m pytest -q

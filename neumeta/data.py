@@ -201,6 +201,21 @@ def _try_download(name, fn):
         return False
 
 
+def dataset_source(name, root=None):
+    """Which copy of ``name`` the loader reads under ``root``: part of every artifact's key, since the
+    offline JPEG CIFAR-10 copy and the lossless one give different numbers. No paths of the machine."""
+    root = Path(root) if root is not None else data_root()
+    if name == "cifar10":
+        if (root / "cifar-10-batches-py").exists() or not (root / "cifar10-jpeg").is_dir():
+            return "cifar10: cifar-10-batches-py (lossless)"
+        return "cifar10: cifar10-jpeg (JPEG quality 75)"
+    if name == "cifar100":
+        return "cifar100: cifar-100-python (lossless)"
+    if name in ("mnist", "fashion-mnist"):
+        return f"{name}: idx (lossless)"
+    return name
+
+
 def _cifar(name, root, split, transform):
     _check_split(name, split, ("train", "test"))
     py_dir = root / ("cifar-10-batches-py" if name == "cifar10" else "cifar-100-python")

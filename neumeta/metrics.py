@@ -18,6 +18,22 @@ def evaluate_accuracy(model, dataset, batch_size=500, desc="eval", device="cpu")
     return 100.0 * correct / total
 
 
+@torch.no_grad()
+def predict(model, dataset, batch_size=500, desc="predict", device="cpu"):
+    """``(predicted classes, labels)`` as int tensors over ``dataset``: what paired comparisons need."""
+    if isinstance(model, torch.nn.Module):
+        model.eval()
+    preds, labels = [], []
+    for x, y in progress(DataLoader(dataset, batch_size=batch_size), desc=desc, leave=False):
+        preds.append(model(x.to(device)).argmax(1).cpu())
+        labels.append(y)
+    return torch.cat(preds), torch.cat(labels)
+
+
+def accuracy_of(preds, labels):
+    return 100.0 * (preds == labels).float().mean().item()
+
+
 def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 

@@ -171,3 +171,11 @@ def test_table2_ordering_at_75_percent_is_recorded():
     stored = checks.set_index("check").holds.astype(bool)
     assert stored["NeuMeta > INN at 75%"] == bool(at75.NeuMeta > at75.INN)
     assert stored["INN > Slimmable at 75%"] == bool(at75.INN > at75.Slimmable)
+
+
+@pytest.mark.xfail(strict=True, reason="the cpu INRs are being retrained (deterministic permutation, last-EMA-epoch "
+                                       "selection); notebooks 00-40 are rerun from a clean tree when they land")
+def test_no_committed_cpu_result_is_stale_or_dirty():
+    from neumeta.store.provenance import check
+    bad = [(stem, status, reason) for stem, status, reason in check("cpu") if status in ("stale", "dirty")]
+    assert not bad, "\n".join(f"{stem}: {status} ({reason})" for stem, status, reason in bad)

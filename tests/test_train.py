@@ -43,8 +43,15 @@ def test_finished_model_is_reused_and_force_retrains(tmp_path, fixtures_root, mo
     _, info = _train(tmp_path / "m.pt", fixtures_root, on_epoch_end=epochs_run.append)
     assert info["reused"] and epochs_run == []
     monkeypatch.setenv("NEUMETA_FORCE", "1")
+    monkeypatch.setenv("NEUMETA_FORCE_RUN", "forced-run-1")
     _, info = _train(tmp_path / "m.pt", fixtures_root, on_epoch_end=epochs_run.append)
     assert not info["reused"] and epochs_run == [1, 2, 3, 4, 5]
+    # once per forced run: asked again in the same run, the model it just rebuilt is reused
+    _, info = _train(tmp_path / "m.pt", fixtures_root, on_epoch_end=epochs_run.append)
+    assert info["reused"] and epochs_run == [1, 2, 3, 4, 5]
+    monkeypatch.setenv("NEUMETA_FORCE_RUN", "forced-run-2")  # a new forced run rebuilds it again
+    _, info = _train(tmp_path / "m.pt", fixtures_root, on_epoch_end=epochs_run.append)
+    assert not info["reused"] and epochs_run == [1, 2, 3, 4, 5] * 2
 
 
 SLOW_RUN = textwrap.dedent("""

@@ -97,3 +97,35 @@ def prune_to_width(model, arch, width, criterion, example_inputs, calibration=()
     if got != width:  # never report a point at a width other than the one asked for
         raise RuntimeError(f"{criterion} pruning reached width {got}, not {width}")
     return pruned.eval()
+
+
+def calibration_batches(train, batches, batch_size, seed):
+    """The first ``batches`` shuffled training batches (seeded): what gradient criteria see before each step."""
+    from torch.utils.data import DataLoader
+    loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    out = []
+    for x, y in loader:
+        out.append((x, y))
+        if len(out) == batches:
+            break
+    return out
+
+
+def fine_tune(model, train, steps, lr, batch_size, seed):
+    """The practitioner's labelled variant: ``steps`` SGD steps on augmented training images, BN in train
+    mode. ``batch_size`` should be a training-size batch: batches of 16 wreck the BN running statistics."""
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    done = 0
+    while done < steps:
+        for x, y in loader:
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+            done += 1
+            if done == steps:
+                break
+    return model.eval()

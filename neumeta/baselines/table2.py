@@ -14,10 +14,9 @@ the model the first one is training and take the next:
     OMP_NUM_THREADS=1 python -m neumeta.baselines.table2 cpu --skip-busy &   # twice
     python -m neumeta.baselines.table2 cpu --status                          # epochs done per stage, trains nothing
 """
-import dataclasses
 
-from neumeta.training.base_models import (base_train_config, recipe_checkpoint_paths, restart_configs, stage_checkpoint_paths,
-                          train_base_model, train_with_recipe)
+from neumeta.training.base_models import (data_identity, recipe_checkpoint_paths, stage_checkpoint_paths, stage_configs,
+                                         train_base_model, train_with_recipe)
 from neumeta.store.checkpoints import CheckpointBusyError, is_being_trained, load_checkpoint, partial_path
 from neumeta.data import NUM_CLASSES
 from neumeta.baselines.inn import INNResNet20, inn_objective
@@ -28,8 +27,7 @@ from neumeta.baselines.slimmable import plain_network as slimmable_network
 
 
 def _key(dataset, P, **extra):
-    return dict(arch="resnet20", dataset=dataset, train=dataclasses.asdict(base_train_config("resnet20", P)),
-                data=str(P.get("data_root")), **extra)
+    return dict(arch="resnet20", dataset=dataset, data=data_identity(dataset, P), **extra)
 
 
 def train_individual(dataset, width, P):
@@ -113,11 +111,10 @@ def training_status(P, datasets=None):
     (nothing is trained): epochs done of the stage's epochs and its state (done, partial, training
     now, not started). A finished last stage counts every stage as done, as ``train_with_recipe``
     reuses it without the earlier files."""
-    configs = [base_train_config("resnet20", P)] + restart_configs("resnet20", P)
     rows = []
     for dataset in datasets or P["table2_datasets"]:
         for method, width, paths, _ in table2_jobs(dataset, P):
-            for stage, (cfg, path) in enumerate(zip(configs, paths), start=1):
+            for stage, (cfg, path) in enumerate(zip(stage_configs(paths), paths), start=1):
                 part = partial_path(path)
                 if path.exists() or paths[-1].exists():
                     state, done = "done", cfg.epochs
@@ -163,3 +160,25 @@ if __name__ == "__main__":
             info = result[1]
             print(f"{method} {dataset} d={width}: {info['test_acc']:.2f} % in {info['train_seconds'] / 60:.1f} min",
                   flush=True)
+
+
+def ordering_rows(predictions, labels, gamma_of_width, seed=0):
+    """Every pair of methods at every width, image by image: ``predictions`` maps ``(method, width)`` to
+    predicted classes on the same test images as ``labels``. Each row names the more accurate method
+    first (``a``), so ``diff`` >= 0, with its paired 95 % interval, McNemar's p and the verdict
+    ("a > b" only when the interval excludes 0, else "within noise")."""
+    from neumeta.stats import paired_difference
+    rows = []
+    for width in sorted({w for _, w in predictions}, reverse=True):
+        methods = [m for m, w in predictions if w == width]
+        for i, first in enumerate(methods):
+            for second in methods[i + 1:]:
+                r = paired_difference(predictions[first, width], predictions[second, width], labels, seed=seed)
+                a, b = (first, second) if r["diff"] >= 0 else (second, first)
+                if a != first:
+                    r = paired_difference(predictions[a, width], predictions[b, width], labels, seed=seed)
+                rows.append(dict(width=width, gamma=gamma_of_width[width], a=a, b=b, diff=r["diff"],
+                                 ci_low=r["ci_low"], ci_high=r["ci_high"], only_a=r["only_a"], only_b=r["only_b"],
+                                 p_mcnemar=r["p_mcnemar"], n=r["n"],
+                                 verdict=f"{a} > {b}" if r["verdict"] == "A > B" else "within noise"))
+    return rows

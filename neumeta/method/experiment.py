@@ -10,7 +10,7 @@ from neumeta.method.engine import TargetNetwork
 from neumeta.method.inr import NeuMetaINR
 from neumeta.method.training import INRTrainConfig, train_inr
 from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
-from neumeta.method.targets import permuted_target
+from neumeta.method.targets import permuted_target, permuted_target_path
 
 SPECS = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL}
 
@@ -44,6 +44,15 @@ def build_inr(spec, P, arch=None):
     return NeuMetaINR(spec, hidden=hidden, num_layers=layers, num_freqs=freqs)
 
 
+def inr_checkpoint_path(arch, dataset, P):
+    """Its key: the permuted target's checkpoint (whose name carries its key, which names the base
+    model's), the INR's shape, its schedule and the selection rule."""
+    key = {"target": permuted_target_path(arch, dataset, P).name, "arch": arch, "dataset": dataset,
+           "inr": list(inr_shape(P, arch)), "train": dataclasses.asdict(inr_train_config(P, arch)),
+           "selection": "last EMA epoch"}
+    return checkpoint_path(P["profile"], f"neumeta-{arch}-{dataset}", key)
+
+
 def train_neumeta(arch, dataset, P):
     """Train (or reuse) the INR for ``arch``; returns ``(inr, target, info)``."""
     spec = SPECS[arch]
@@ -51,13 +60,11 @@ def train_neumeta(arch, dataset, P):
     target = TargetNetwork(spec, state)
     train = get_dataset(dataset, "train", root=resolve_data_root(P))
     cfg = inr_train_config(P, arch)
-    # the permuted target's checkpoint name carries its own key, which names the base model's
-    key = {"target": target_info["checkpoint"], "arch": arch, "dataset": dataset,
-           "inr": list(inr_shape(P, arch)), "train": dataclasses.asdict(cfg), "selection": "last EMA epoch"}
-    path = checkpoint_path(P["profile"], f"neumeta-{arch}-{dataset}", key)
+    path = inr_checkpoint_path(arch, dataset, P)
     torch.manual_seed(P["seed"])  # the INR's initial weights depend on its seed only, not on what ran before
     inr, info = train_inr(build_inr(spec, P, arch), target, train, cfg, path,
-                          meta={"arch": arch, "dataset": dataset, "checkpoint": path.name}, desc=f"neumeta {arch}")
+                          meta={"arch": arch, "dataset": dataset, "checkpoint": path.name,
+                                "target_checkpoint": target_info["checkpoint"]}, desc=f"neumeta {arch}")
     return inr.eval(), target, info
 
 

@@ -9,18 +9,23 @@ import time
 import torch
 
 from neumeta.training.base_models import INPUT_SHAPES, base_checkpoint_path, train_base_model
-from neumeta.store.checkpoints import checkpoint_path, force_retrain, load_checkpoint, save_checkpoint
+from neumeta.store.checkpoints import checkpoint_path, is_built, load_checkpoint, save_checkpoint
 from neumeta.method.folding import fuse_bn
 from neumeta.method.permute import permute_model
+
+
+def permuted_target_path(arch, dataset, P, variant="shp"):
+    """Its key: the base model's checkpoint (whose name carries its own key), the variant, the solver and its budget."""
+    key = {"base": base_checkpoint_path(arch, dataset, P).name, "variant": variant, "solver": "lkh3",
+           "runs": P["permute_runs"], "seed": P["seed"]}
+    return checkpoint_path(P["profile"], f"permuted-{variant}-{arch}-{dataset}", key)
 
 
 def permuted_target(arch, dataset, P, variant="shp"):
     """``(folded_permuted_state_dict, info)`` for the profile's base model of ``arch`` on ``dataset``."""
     runs = P["permute_runs"]
-    key = {"base": base_checkpoint_path(arch, dataset, P).name, "variant": variant, "solver": "lkh3",
-           "runs": runs, "seed": P["seed"]}
-    path = checkpoint_path(P["profile"], f"permuted-{variant}-{arch}-{dataset}", key)
-    if path.exists() and not force_retrain():
+    path = permuted_target_path(arch, dataset, P, variant)
+    if is_built(path):
         payload = load_checkpoint(path)
         return payload["state_dict"], dict(payload["meta"], checkpoint=path.name, reused=True)
     base, base_info = train_base_model(arch, dataset, P)  # reuses the stored base model
@@ -28,6 +33,6 @@ def permuted_target(arch, dataset, P, variant="shp"):
     t0 = time.perf_counter()
     state, groups = permute_model(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, runs, P["seed"])
     info = {"arch": arch, "dataset": dataset, "variant": variant, "solver_seconds": time.perf_counter() - t0,
-            "groups": groups, "base_checkpoint": key["base"], "solver": "lkh3", "runs": runs}
+            "groups": groups, "base_checkpoint": base_checkpoint_path(arch, dataset, P).name, "solver": "lkh3", "runs": runs}
     save_checkpoint(path, {"state_dict": state, "meta": info})
     return state, dict(info, checkpoint=path.name, reused=False)

@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 
-from neumeta.store.checkpoints import force_retrain, load_checkpoint, partial_path, save_checkpoint, training_lock
-from neumeta.metrics import evaluate_accuracy
+from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
+from neumeta.metrics import evaluate_accuracy, predict
 from neumeta.progress import progress
 from neumeta.training.classifier import limit_dataset
 
@@ -129,6 +129,14 @@ def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size
     return evaluate_accuracy(lambda x: target(x, generated), dataset, batch_size, desc=f"eval d={width}")
 
 
+@torch.no_grad()
+def predict_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None):
+    """``(predicted classes, labels)`` of the network generated at ``width``, as ``evaluate_width`` scores it."""
+    generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator,
+                            size_floor=size_floor)
+    return predict(lambda x: target(x, generated), dataset, batch_size, desc=f"predict d={width}")
+
+
 class NonFiniteLossError(FloatingPointError):
     def __init__(self, epoch, step, value):
         super().__init__(f"training loss is {value} at epoch {epoch}, step {step}: stopped before the update; "
@@ -144,7 +152,7 @@ def check_finite(loss, epoch, step):
 def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch_end=None):
     """Train ``inr`` and return ``(ema_inr, info)``; reuses a finished checkpoint at ``path``."""
     ema = AveragedModel(inr, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=False)
-    if path.exists() and not force_retrain():
+    if is_built(path):
         payload = load_checkpoint(path)
         ema.module.load_state_dict(payload["state_dict"])
         return ema.module, dict(payload["meta"], reused=True)
@@ -160,7 +168,7 @@ def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end):
     part = partial_path(path)
     history, start_epoch, train_seconds = [], 0, 0.0
     warm_start = None
-    if part.exists() and not force_retrain():
+    if part.exists():
         state = load_checkpoint(part)
         inr.load_state_dict(state["state_dict"])
         ema.load_state_dict(state["ema"])

@@ -47,10 +47,69 @@ def force_retrain():
     return os.environ.get("NEUMETA_FORCE", "0") == "1"
 
 
+def force_run_id():
+    """The forced run this process belongs to, or None when nothing is forced.
+
+    ``FORCE=1`` means "rebuild every artifact this run needs, once each": a final checkpoint
+    counts as built only if this forced run wrote it. The pipeline names the run
+    (``NEUMETA_FORCE_RUN``) for all the notebooks it executes; a lone process under
+    ``NEUMETA_FORCE=1`` is a run of its own."""
+    if not force_retrain():
+        return None
+    if not os.environ.get("NEUMETA_FORCE_RUN"):
+        os.environ["NEUMETA_FORCE_RUN"] = f"pid{os.getpid()}-{os.urandom(4).hex()}"
+    return os.environ["NEUMETA_FORCE_RUN"]
+
+
+def is_built(path):
+    """Whether the artifact at ``path`` can be reused: it exists and, in a forced run, was
+    (re)built by this run. Partial checkpoints are always resumed, forced or not: an
+    artifact's content depends only on its config, inputs and seed."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    run = force_run_id()
+    return run is None or load_checkpoint(path)["meta"].get("force_run") == run
+
+
 def save_checkpoint(path, payload):
-    """Atomically write ``payload`` (a dict of tensors / state dicts / plain metadata)."""
+    """Atomically write ``payload`` (a dict of tensors / state dicts / plain metadata). A final
+    checkpoint (not ``*.partial.pt``) written in a forced run records that run."""
+    run = force_run_id()
+    if run is not None and not str(path).endswith(".partial.pt") and isinstance(payload.get("meta"), dict):
+        payload = dict(payload, meta=dict(payload["meta"], force_run=run))
     with atomic_write(path, "wb") as f:
         torch.save(payload, f)
+    if not str(path).endswith(".partial.pt"):
+        _log_build(Path(path), payload.get("meta"))
+    _stop_if_asked(Path(path), payload.get("meta"))
+
+
+def _stop_if_asked(path, meta):
+    """``NEUMETA_STOP_AFTER=<name prefix>[:<epoch>]`` ends the process the moment that checkpoint (or that
+    epoch's partial checkpoint) is on disk, as a kill would (no cleanup): to carry an unfinished stage to
+    another machine at an epoch boundary, and to test that a killed run resumes."""
+    wanted = os.environ.get("NEUMETA_STOP_AFTER")
+    if not wanted:
+        return
+    prefix, _, epoch = wanted.partition(":")
+    partial = path.name.endswith(".partial.pt")
+    if not path.name.startswith(prefix) or partial != bool(epoch):
+        return
+    if partial and str((meta or {}).get("epoch")) != epoch:
+        return
+    print(f"[neumeta] stopping after {path.name} as NEUMETA_STOP_AFTER={wanted} asks", flush=True)
+    os._exit(75)
+
+
+def _log_build(path, meta):
+    """One line per finished artifact in ``<store>/build-log.jsonl``: what was built, when, in
+    which forced run (the evidence that a forced run builds each artifact once)."""
+    import datetime as dt
+    line = {"artifact": path.name, "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "force_run": (meta or {}).get("force_run"), "pid": os.getpid()}
+    with open(path.parent / "build-log.jsonl", "a") as f:
+        f.write(json.dumps(line) + "\n")
 
 
 def load_checkpoint(path):

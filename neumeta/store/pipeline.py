@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 
 from neumeta.store.atomic import atomic_write
+from neumeta.store.checkpoints import checkpoint_dir
+from neumeta.store.provenance import code_fingerprint
 from neumeta.store.profiles import UnknownProfileError, available_profiles, load_profile
 from neumeta.store.results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
 
@@ -83,7 +85,11 @@ def _versions():
 
 def _machine():
     import torch
+
+    from neumeta.training.classifier import bf16_in_hardware, cpu_description
+    cpu = cpu_description()
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu_model": cpu["model"], "cpu_flags": cpu["flags"], "bf16_in_hardware": bf16_in_hardware("cpu"),
             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
 
@@ -115,6 +121,7 @@ def run_notebook(notebook, profile, force=False, log_output=True):
     executed = res_staging / "executed.ipynb"
     started = dt.datetime.now(dt.timezone.utc)
     git_at_start = _git_commit()  # the code that runs; checked again at the end (a run takes minutes to hours)
+    code = code_fingerprint(notebook, profile)  # what this result depends on (provenance.py)
     t0 = time.perf_counter()
     error = None
     try:
@@ -136,9 +143,11 @@ def run_notebook(notebook, profile, force=False, log_output=True):
         return error
     nb_meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
     git = dict(git_at_start, dirty=_code_changed(git_at_start, _git_commit()))
+    if code_fingerprint(notebook, profile)["hash"] != code["hash"]:
+        git["dirty"] = True  # its own code changed while it ran
     meta = {
         "notebook": stem, "profile": profile, "profile_values": load_profile(profile),
-        "parameters": nb_meta.get("parameters"), "git": git, "versions": _versions(),
+        "parameters": nb_meta.get("parameters"), "git": git, "code": code, "versions": _versions(),
         "machine": _machine(), "start": started.isoformat(timespec="seconds"),
         "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "duration_seconds": round(time.perf_counter() - t0, 1), "forced_retrain": force,
@@ -155,6 +164,24 @@ def run_notebook(notebook, profile, force=False, log_output=True):
     return None
 
 
+def start_force_run(profile):
+    """Name this forced run, or continue the unfinished one: every notebook of the run shares one
+    ``NEUMETA_FORCE_RUN``, so each artifact is rebuilt once however many notebooks ask for it, and
+    a forced run that was killed resumes (its rebuilt artifacts count as built, its partial
+    checkpoints resume) when started again. The file goes when every notebook succeeded."""
+    path = checkpoint_dir(profile) / ".force-run.json"
+    if path.exists():
+        run = json.loads(path.read_text())
+        print(f"[neumeta] continuing the unfinished forced run {run['id']} (started {run['started']})", flush=True)
+    else:
+        run = {"id": f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}",
+               "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        with atomic_write(path, "w") as f:
+            json.dump(run, f)
+    os.environ["NEUMETA_FORCE_RUN"] = run["id"]
+    return path
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=os.environ.get("NEUMETA_PROFILE", "cpu"))
@@ -167,6 +194,7 @@ def main(argv=None):
     except UnknownProfileError as e:
         raise SystemExit(f"error: {e}") from None
     notebooks = list_notebooks(args.only)
+    force_file = start_force_run(args.profile) if args.force else None
     failures = []
     for nb in notebooks:
         print(f"[neumeta] {nb.name} (profile {args.profile}) ...", flush=True)
@@ -179,7 +207,12 @@ def main(argv=None):
         print(f"[neumeta] {nb.name}: {status} in {time.perf_counter() - t0:.0f} s", flush=True)
         if error:
             failures.append((nb.name, error))
+    if force_file is not None and not failures:
+        force_file.unlink(missing_ok=True)  # the forced run is complete
     if failures:
+        if force_file is not None:
+            print(f"[neumeta] forced run {os.environ['NEUMETA_FORCE_RUN']} is unfinished: rerun with FORCE=1 to "
+                  "continue it (what it rebuilt is kept, partial checkpoints resume)", file=sys.stderr)
         print(f"\n[neumeta] {len(failures)} notebook(s) failed; their previous results are untouched:", file=sys.stderr)
         for name, err in failures:
             print(f"  - {name}: {err.strip().splitlines()[-1][:500]}", file=sys.stderr)

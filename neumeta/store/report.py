@@ -132,7 +132,8 @@ def table2_table(profile="cpu"):
 
 
 def _margin_summary(folder, dataset, full):
-    """One sentence per dataset: the ratios where NeuMeta is below some method (from neumeta_margins.csv)."""
+    """Per dataset: where NeuMeta is above, below or within noise of each method, each margin with its
+    paired 95 % interval (from neumeta_margins.csv)."""
     path = folder / "neumeta_margins.csv"
     if not path.exists():
         return []
@@ -140,6 +141,21 @@ def _margin_summary(folder, dataset, full):
     m = m[m.dataset == dataset]
     if m.empty:
         return []
+    if "verdict" in m:
+        ratio = lambda w: f"{100 * (1 - w / full):.0f} %"  # noqa: E731
+        pruned_only = m[~m.method.str.endswith("finetune")]
+        above_all = sorted({w for w, g in pruned_only.groupby("width") if (g.verdict == "NeuMeta higher").all()},
+                           reverse=True)
+        lines = ["", ("NeuMeta is above every criterion without fine-tuning, beyond noise, at "
+                      + (", ".join(map(ratio, above_all)) if above_all else "no shared ratio") + ".")]
+        for label, verdict in [("below", "NeuMeta lower"), ("within noise of", "within noise")]:
+            sub = m[m.verdict == verdict]
+            if len(sub):
+                lines.append(f"NeuMeta is **{label}**: " + "; ".join(
+                    f"{r.method} at {ratio(r.width)} ({r.neumeta_minus_method:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}])"
+                    for r in sub.sort_values(["method", "width"], ascending=[True, False]).itertuples()) + ".")
+        lines.append("(NeuMeta minus method, points, with the paired 95 % bootstrap interval over test images.)")
+        return lines
     below = m[m.neumeta_minus_method < 0]
     pruned_only = m[~m.method.str.endswith("finetune")]
     above_all = sorted({w for w, g in pruned_only.groupby("width") if (g.neumeta_minus_method > 0).all()}, reverse=True)
@@ -152,8 +168,64 @@ def _margin_summary(folder, dataset, full):
     return ["", text + "."]
 
 
+def table2_ordering(profile="cpu"):
+    """Every ordering of Table 2 at every γ with its paired interval; differences within noise named as such."""
+    path = RESULTS_ROOT / profile / "30_table2" / "table2_ordering.csv"
+    if not path.exists() or "verdict" not in pd.read_csv(path, nrows=0).columns:
+        return f"_Not generated yet with intervals: run `make reproduce PROFILE={profile} ONLY=30`._"
+    t = pd.read_csv(path)
+    blocks = []
+    for dataset, sub in t.groupby("dataset", sort=False):
+        lines = [f"**{dataset}**: every pair of methods at every γ, the more accurate first (difference in points, "
+                 "paired 95 % bootstrap interval over the test images, McNemar's exact p)", "",
+                 "| γ | d | comparison | difference [95 % interval] | McNemar p | reading |", "|---|---|---|---|---|---|"]
+        for r in sub.sort_values(["gamma", "diff"], ascending=[True, False]).itertuples():
+            reading = f"**{r.a} > {r.b}**" if r.verdict != "within noise" else "within noise"
+            lines.append(f"| {r.gamma:.0f} % | {r.width} | {r.a} vs {r.b} | {r.diff:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}] "
+                         f"| {r.p_mcnemar:.2g} | {reading} |")
+        neumeta = sub[(sub.a == "NeuMeta") | (sub.b == "NeuMeta")]
+        for gamma, g in neumeta.groupby("gamma"):
+            above = sorted(g[(g.a == "NeuMeta") & (g.verdict != "within noise")].b)
+            below = sorted(g[(g.b == "NeuMeta") & (g.verdict != "within noise")].a)
+            tied = sorted((set(g.a) | set(g.b)) - {"NeuMeta"} - set(above) - set(below))
+            lines.append("")
+            lines.append(f"- γ = {gamma:.0f} %: NeuMeta above {', '.join(above) or 'none'}; below "
+                         f"{', '.join(below) or 'none'}; within noise of {', '.join(tied) or 'none'}.")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + f"\n\n_Source: `results/{profile}/30_table2/table2_ordering.csv`._"
+
+
+NOTEBOOK_ROLE = {
+    "00_base_models": "the pretrained ResNet-20 (CIFAR-10) and LeNet (MNIST) NeuMeta starts from",
+    "10_permutation": "total variation before/after each channel ordering, function preserved, solver time",
+    "20_neumeta": "INR training, accuracy at every width (ResNet-20 16..64, LeNet 4..32), params/FLOPs, step time",
+    "30_table2": "Table 2: Individual, Slimmable, INN and NeuMeta at γ = 0/25/50/75 % and every d, paired orderings",
+    "40_pruning": "Figure 5: NeuMeta against torch-pruning's criteria at the same widths, paired margins",
+}
+
+
+def notebook_status(profile="cpu"):
+    """Per notebook: what it makes, whether its committed results still match the code
+    (``neumeta.store.provenance``), how long its last pipeline run took and on which CPU."""
+    import json
+
+    from neumeta.store.provenance import check
+    lines = [f"| notebook | what it makes | committed {profile} results | last run (2-core CPU) |", "|---|---|---|---|"]
+    for stem, status, reason in check(profile):
+        meta_path = RESULTS_ROOT / profile / stem / "meta.json"
+        run = "—"
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text())
+            cpu = meta.get("machine", {}).get("cpu_model") or meta.get("machine", {}).get("processor", "")
+            run = f"{meta['duration_seconds'] / 60:.0f} min, {str(meta['git'].get('commit'))[:7]}, {cpu}"
+        lines.append(f"| `{stem}` | {NOTEBOOK_ROLE.get(stem, '')} | **{status}**: {reason} | {run} |")
+    return "\n".join(lines) + (f"\n\n_Status from `python -m neumeta.store.provenance {profile}`; run times from each "
+                               f"`results/{profile}/<notebook>/meta.json`._")
+
+
 BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,
-          "pruning": pruning_table, "table2": table2_table}
+          "pruning": pruning_table, "table2": table2_table, "table2_ordering": table2_ordering,
+          "notebook_status": notebook_status}
 
 
 def render(text):

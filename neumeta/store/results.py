@@ -14,8 +14,9 @@ import pandas as pd
 from neumeta.store.atomic import atomic_write
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RESULTS_ROOT = REPO_ROOT / "results"
-FIGURES_ROOT = REPO_ROOT / "figures"
+# another results store (a test's fresh one, say) via $NEUMETA_RESULTS_ROOT / $NEUMETA_FIGURES_ROOT
+RESULTS_ROOT = Path(os.environ.get("NEUMETA_RESULTS_ROOT", REPO_ROOT / "results"))
+FIGURES_ROOT = Path(os.environ.get("NEUMETA_FIGURES_ROOT", REPO_ROOT / "figures"))
 
 
 def in_pipeline():
@@ -52,6 +53,29 @@ def write_text(text, name, profile):
     with atomic_write(path, "w") as f:
         f.write(text.rstrip("\n") + "\n")
     return path
+
+
+def write_predictions(predictions, name, profile):
+    """Per-image predicted classes, ``{label: int array over the test set}``, as ``<name>.npz`` (compressed
+    integer arrays; read back without pickle), beside the tables: every paired comparison is made from them."""
+    import numpy as np
+    path = results_dir(profile) / f"{name}.npz"
+    arrays = {label: np.asarray(pred, dtype=np.int16) for label, pred in predictions.items()}
+    with atomic_write(path, "wb") as f:
+        np.savez_compressed(f, **arrays)
+    return path
+
+
+def read_predictions(name, profile, notebook=None):
+    """``{label: int array}`` written by ``write_predictions`` (this run's, or a stored notebook's)."""
+    import numpy as np
+    folder = results_dir(profile) if notebook is None else RESULTS_ROOT / profile / notebook
+    path = folder / f"{name}.npz"
+    if not path.exists():
+        hint = "" if notebook is None else f"; run `make reproduce PROFILE={profile} ONLY={notebook[:2]}` first"
+        raise FileNotFoundError(f"predictions {path} do not exist{hint}")
+    with np.load(path, allow_pickle=False) as data:  # no file the project reads may run code
+        return {label: data[label] for label in data.files}
 
 
 def read_table(name, profile, notebook=None):

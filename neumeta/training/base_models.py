@@ -5,11 +5,12 @@ from pathlib import Path
 import torch
 import torchvision
 
-from neumeta.store.checkpoints import REPO_ROOT, checkpoint_path, force_retrain, load_checkpoint
-from neumeta.data import NUM_CLASSES, data_root, downloads_allowed, get_dataset
+from neumeta.store.checkpoints import REPO_ROOT, checkpoint_path, is_built, load_checkpoint
+from neumeta.data import NUM_CLASSES, data_root, dataset_source, downloads_allowed, get_dataset
 from neumeta.models import build_model, check_width
 from neumeta.models.registry import ARCHS
-from neumeta.training.classifier import TrainConfig, train_classifier
+from neumeta.seed import seed_everything
+from neumeta.training.classifier import TrainConfig, bf16_in_hardware, train_classifier
 
 # (architecture, dataset) pairs, and the input shape used for FLOP counts
 INPUT_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
@@ -23,12 +24,17 @@ def resolve_data_root(P):
     return data_root() if root is None else (Path(root) if Path(root).is_absolute() else REPO_ROOT / root)
 
 
-def base_train_config(arch, P):
+def base_train_config(arch, P, bf16=None):
+    """The base recipe's first stage. ``base_bf16`` asks for bfloat16 autocast; it is used only where
+    the hardware has it (``bf16``: the precision decided by ``recipe_checkpoint_paths``), and the
+    precision actually used is part of the config, hence of the key."""
+    if bf16 is None:
+        bf16 = bool(P["base_bf16"]) and bf16_in_hardware()
     epochs = P["base_lenet_epochs"] if arch == "lenet" else P["base_resnet20_epochs"]
     lr = P["base_lenet_lr"] if arch == "lenet" else P["base_lr"]
     return TrainConfig(epochs=epochs, batch_size=P["base_batch_size"], lr=lr,
                        weight_decay=P["base_weight_decay"], warmup_epochs=P["base_warmup_epochs"],
-                       bf16=P["base_bf16"], channels_last=P["base_channels_last"], seed=P["seed"],
+                       bf16=bf16, channels_last=P["base_channels_last"], seed=P["seed"],
                        limit_train=P["base_limit_train"], num_workers=P["base_num_workers"],
                        eval_every=P["base_eval_every"])
 
@@ -48,34 +54,62 @@ def stage_checkpoint_paths(arch, dataset, P, hidden_dim=None):
     """One checkpoint per training stage. A ``hidden_dim`` other than the full width (the
     Individual baseline of Table 2) gets its own name and key; the full width keeps the key it
     always had."""
-    key = {"arch": arch, "dataset": dataset, "train": dataclasses.asdict(base_train_config(arch, P)),
-           "data": str(P.get("data_root"))}
+    key = {"arch": arch, "dataset": dataset, "data": data_identity(dataset, P)}
     name = f"base-{arch}-{dataset}"
     if hidden_dim is not None and check_width(hidden_dim) != ARCHS[arch][1]:
         key["hidden_dim"], name = int(hidden_dim), f"base-{arch}-d{int(hidden_dim)}-{dataset}"
     return recipe_checkpoint_paths(arch, P, name, key)
 
 
+def data_identity(dataset, P):
+    """The dataset copy an artifact was trained on (see ``neumeta.data.dataset_source``)."""
+    return dataset_source(dataset, resolve_data_root(P))
+
+
 def recipe_checkpoint_paths(arch, P, name, key):
-    """Checkpoints of the stages of the profile's base recipe for a model called ``name``; each
-    stage's key names the stage before it, so adding a stage to a profile keeps (and reuses)
-    the earlier ones."""
-    paths = [checkpoint_path(P["profile"], name, key)]
-    for i, cfg in enumerate(restart_configs(arch, P)):
+    """Checkpoints of the stages of the profile's base recipe for a model called ``name`` (``key``:
+    its identity without the schedule); each stage's key names the stage before it, so adding a
+    stage to a profile keeps (and reuses) the earlier ones.
+
+    Precision: bfloat16 where the profile asks for it and the hardware has it. Where it does not,
+    a model already trained in bfloat16 elsewhere is still reused (evaluation is float32 anyway);
+    only training falls back to float32, under its own key."""
+    bf16 = bool(P["base_bf16"]) and bf16_in_hardware()
+    if P["base_bf16"] and not bf16:
+        reduced = _recipe_paths(arch, P, name, key, bf16=True)
+        if reduced[-1].exists():
+            return reduced
+    return _recipe_paths(arch, P, name, key, bf16=bf16)
+
+
+_STAGE_CONFIG = {}  # recipe checkpoint path -> the TrainConfig its key was made from
+
+
+def stage_configs(paths):
+    """The training config of each stage in ``paths`` (from ``recipe_checkpoint_paths``)."""
+    return [_STAGE_CONFIG[p] for p in paths]
+
+
+def _recipe_paths(arch, P, name, key, bf16):
+    first = base_train_config(arch, P, bf16=bf16)
+    paths = [checkpoint_path(P["profile"], name, dict(key, train=dataclasses.asdict(first)))]
+    _STAGE_CONFIG[paths[0]] = first
+    for i, cfg in enumerate(restart_configs(arch, P, bf16=bf16)):
         suffix = "-restart" if i == 0 else f"-restart{i + 1}"
         paths.append(checkpoint_path(P["profile"], f"{name}{suffix}",
                                      {"from": paths[-1].name, "train": dataclasses.asdict(cfg)}))
+        _STAGE_CONFIG[paths[-1]] = cfg
     return paths
 
 
-def restart_configs(arch, P):
+def restart_configs(arch, P, bf16=None):
     """The warm-restart stages' schedules after stage one (empty for LeNet or none configured)."""
     epochs, lrs = _as_list(P.get("base_restart_epochs")), _as_list(P.get("base_restart_lr"))
     if len(epochs) != len(lrs):
         raise ValueError(f"base_restart_epochs {epochs} and base_restart_lr {lrs} must have the same length")
     if arch == "lenet":
         return []
-    return [dataclasses.replace(base_train_config(arch, P), epochs=e, lr=lr) for e, lr in zip(epochs, lrs) if e]
+    return [dataclasses.replace(base_train_config(arch, P, bf16), epochs=e, lr=lr) for e, lr in zip(epochs, lrs) if e]
 
 
 def _as_list(value):
@@ -84,6 +118,7 @@ def _as_list(value):
 
 def train_base_model(arch, dataset, P, hidden_dim=None):
     """Train (or reuse) the base model (full width unless ``hidden_dim``); returns ``(model, info)``."""
+    seed_everything(P["seed"])  # the initial weights depend on the seed alone, not on what ran before
     model = build_model(arch, num_classes=NUM_CLASSES[dataset], hidden_dim=hidden_dim)
     meta = {"arch": arch, "dataset": dataset, "profile": P["profile"]}
     if hidden_dim is not None:
@@ -96,14 +131,14 @@ def train_with_recipe(model, arch, dataset, P, paths, meta, desc, objective=None
     """Train ``model`` with the profile's base recipe (stage one, then each warm restart) into
     ``paths`` (from ``recipe_checkpoint_paths``); every method of Table 2 goes through here so
     that all of them get the same budget. Returns ``(model, merged info)``."""
-    if paths[-1].exists() and not force_retrain():  # reuse without needing the earlier stages' files
+    if is_built(paths[-1]):  # reuse without needing the earlier stages' files
         payload = load_checkpoint(paths[-1])
         model.load_state_dict(payload["state_dict"])
         return model, _merge_stages(dict(payload["meta"], reused=True))
     root = resolve_data_root(P)
     train_set = get_dataset(dataset, "train", root=root)
     test_set = get_dataset(dataset, TEST_SPLIT.get(dataset, "test"), root=root, transform="eval")
-    configs = [base_train_config(arch, P)] + restart_configs(arch, P)
+    configs = stage_configs(paths)
     # wall-clock train time depends on the threads a run had (two runs side by side each get one core)
     meta = dict(meta, torch_threads=torch.get_num_threads())
     earlier = []
@@ -172,7 +207,6 @@ if __name__ == "__main__":  # python -m neumeta.training.base_models cpu : train
     import sys
 
     from neumeta.store.profiles import resolve_profile
-    from neumeta.seed import seed_everything
     P = resolve_profile(sys.argv[1] if len(sys.argv) > 1 else None)
     for ds in P["base_cifar_datasets"]:
         seed_everything(P["seed"])

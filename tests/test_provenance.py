@@ -1,0 +1,69 @@
+"""Provenance: a result is current only while the code it ran (notebook, modules it reaches, profile values) is unchanged."""
+import json
+
+import pytest
+
+from neumeta.store import provenance
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    pkg = tmp_path / "neumeta"
+    (pkg / "store").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "store" / "__init__.py").write_text("")
+    (pkg / "store" / "used.py").write_text("from .helper import f\n")
+    (pkg / "store" / "helper.py").write_text("def f():\n    return 1\n")
+    (pkg / "unrelated.py").write_text("x = 1\n")
+    nb_dir = tmp_path / "notebooks"
+    nb_dir.mkdir()
+    cell = {"cell_type": "code", "source": ["def go():\n", "    from neumeta.store.used import f\n"], "metadata": {},
+            "outputs": [], "execution_count": None}
+    (nb_dir / "00_demo.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4,
+                                                      "nbformat_minor": 5}))
+    monkeypatch.setattr(provenance, "PACKAGE", pkg)
+    monkeypatch.setattr(provenance, "NOTEBOOKS", nb_dir)
+    monkeypatch.setattr(provenance, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(provenance, "RESULTS_ROOT", tmp_path / "results")
+    return tmp_path
+
+
+def _store(tree, dirty=False):
+    meta = {"git": {"commit": "abc", "dirty": dirty},
+            "code": provenance.code_fingerprint(tree / "notebooks" / "00_demo.ipynb", "smoke")}
+    out = tree / "results" / "smoke" / "00_demo"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "meta.json").write_text(json.dumps(meta))
+
+
+def test_the_fingerprint_follows_imports_through_the_library_and_nothing_else(tree):
+    files = provenance.code_fingerprint(tree / "notebooks" / "00_demo.ipynb", "smoke")["files"]
+    assert set(files) == {"notebooks/00_demo.ipynb", "neumeta/__init__.py", "neumeta/store/__init__.py",
+                          "neumeta/store/used.py", "neumeta/store/helper.py"}
+
+
+def test_a_change_to_an_imported_module_makes_the_result_stale_an_unrelated_one_does_not(tree):
+    _store(tree)
+    assert provenance.result_status("smoke", "00_demo")[0] == "current"
+    (tree / "neumeta" / "unrelated.py").write_text("x = 2\n")
+    assert provenance.result_status("smoke", "00_demo")[0] == "current"
+    (tree / "neumeta" / "store" / "helper.py").write_text("def f():\n    return 2\n")
+    status, reason = provenance.result_status("smoke", "00_demo")
+    assert status == "stale" and "neumeta/store/helper.py" in reason
+
+
+def test_a_result_from_a_dirty_tree_or_without_a_fingerprint_is_flagged(tree):
+    _store(tree, dirty=True)
+    assert provenance.result_status("smoke", "00_demo")[0] == "dirty"
+    meta_path = tree / "results" / "smoke" / "00_demo" / "meta.json"
+    meta_path.write_text(json.dumps({"git": {"commit": "abc", "dirty": False}}))
+    assert provenance.result_status("smoke", "00_demo")[0] == "stale"
+
+
+def test_a_profile_value_change_makes_the_result_stale(tree, monkeypatch):
+    _store(tree)
+    from neumeta.store import profiles
+    real = profiles.load_profile
+    monkeypatch.setattr(profiles, "load_profile", lambda name: dict(real(name), seed=12345))
+    status, reason = provenance.result_status("smoke", "00_demo")
+    assert status == "stale" and "values" in reason

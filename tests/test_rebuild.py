@@ -1,0 +1,102 @@
+"""FORCE rebuilds every artifact a run needs once each, the chain of keys holds, and a killed forced
+run continued ends with bitwise the same checkpoints. Runs the smoke pipeline (notebooks 00-30) on a
+fresh results store and a fresh checkpoint store, twice."""
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = "00,10,20,30"
+
+
+def _pipeline(root, stop_after=None):
+    env = dict(os.environ, NEUMETA_CHECKPOINTS=str(root / "checkpoints"), NEUMETA_RESULTS_ROOT=str(root / "results"),
+               NEUMETA_FIGURES_ROOT=str(root / "figures"), NEUMETA_PROFILE="smoke")
+    env.pop("NEUMETA_FORCE_RUN", None)
+    env.pop("NEUMETA_STOP_AFTER", None)
+    if stop_after:
+        env["NEUMETA_STOP_AFTER"] = stop_after
+    return subprocess.run([sys.executable, "-m", "neumeta.store.pipeline", "--profile", "smoke", "--only", NOTEBOOKS,
+                           "--force", "--quiet"], cwd=REPO, env=env, capture_output=True, text=True)
+
+
+def _build_log(root):
+    lines = (root / "checkpoints" / "smoke" / "build-log.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def _weights(root):
+    out = {}
+    for path in sorted((root / "checkpoints" / "smoke").glob("*.pt")):
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        out[path.name] = {k: v for k, v in payload["state_dict"].items()}
+    return out
+
+
+def _listed_artifacts(root):
+    env = dict(os.environ, NEUMETA_CHECKPOINTS=str(root / "checkpoints"))
+    out = subprocess.run([sys.executable, "-m", "neumeta.store.artifacts", "smoke", "--json"], cwd=REPO, env=env,
+                         capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def forced_runs(tmp_path_factory):
+    straight = tmp_path_factory.mktemp("straight")
+    first = _pipeline(straight)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    killed = tmp_path_factory.mktemp("killed")
+    # killed the moment ResNet-20's permuted target is written (in notebook 10), then started again
+    stopped = _pipeline(killed, stop_after="permuted-shp-resnet20")
+    assert stopped.returncode != 0 and (killed / "checkpoints" / "smoke" / ".force-run.json").exists()
+    again = _pipeline(killed)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "continuing the unfinished forced run" in again.stdout
+    return straight, killed
+
+
+def test_a_forced_run_builds_every_artifact_it_needs_exactly_once(forced_runs):
+    straight, _ = forced_runs
+    log = _build_log(straight)
+    counts = Counter(entry["artifact"] for entry in log)
+    assert counts and max(counts.values()) == 1, [name for name, n in counts.items() if n > 1]
+    assert len({entry["force_run"] for entry in log}) == 1  # one forced run across four notebooks
+    listed = {a["name"] for a in _listed_artifacts(straight)}
+    assert set(counts) == listed, (set(counts) ^ listed)  # what the listing said is what was built
+    assert all(a["state"] == "built" for a in _listed_artifacts(straight))
+    assert not (straight / "checkpoints" / "smoke" / ".force-run.json").exists()  # the run completed
+
+
+def test_the_chain_of_keys_links_each_inr_to_its_target_and_base_model(forced_runs):
+    straight, _ = forced_runs
+    store = straight / "checkpoints" / "smoke"
+    for arch, dataset in [("resnet20", "cifar10"), ("lenet", "mnist")]:
+        (inr,) = store.glob(f"neumeta-{arch}-{dataset}-*.pt")
+        inr_meta = torch.load(inr, weights_only=True)["meta"]
+        target = store / inr_meta["target_checkpoint"]
+        assert target.exists()
+        base = torch.load(target, weights_only=True)["meta"]["base_checkpoint"]
+        assert (store / base).exists() and base.startswith(f"base-{arch}-{dataset}")
+        listed = {a["name"]: a for a in _listed_artifacts(straight)}
+        assert listed[inr.name]["inputs"] == [target.name] and listed[target.name]["inputs"] == [base]
+
+
+def test_a_killed_forced_run_continued_ends_with_bitwise_the_same_checkpoints(forced_runs):
+    straight, killed = forced_runs
+    a, b = _weights(straight), _weights(killed)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name].keys() == b[name].keys()
+        assert all(torch.equal(a[name][k], b[name][k]) for k in a[name]), name
+    counts = Counter(entry["artifact"] for entry in _build_log(killed))
+    assert max(counts.values()) == 1  # what was built before the kill was not rebuilt after it
+    assert len({entry["force_run"] for entry in _build_log(killed)}) == 1
+    leftovers = [p.name for p in (killed / "checkpoints" / "smoke").iterdir()
+                 if p.name.endswith((".tmp", ".partial.pt", ".lock"))]
+    assert not leftovers
