@@ -36,6 +36,7 @@ data:
 reproduce: venv data
 	$(PY) -m neumeta.store.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
 	$(PY) -m neumeta.store.report
+	$(PY) -m neumeta.store.compare --profile $(PROFILE) $(if $(ONLY),--only $(ONLY))
 
 artifacts: venv
 	$(PY) -m neumeta.store.artifacts $(PROFILE)

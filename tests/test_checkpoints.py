@@ -69,3 +69,21 @@ def test_a_checkpoint_is_trained_by_one_process_at_a_time(tmp_path):
                 pass
     with training_lock(tmp_path / "m.pt"):  # released afterwards
         pass
+
+
+def test_what_a_killed_writer_leaves_is_cleaned_and_a_live_writers_file_is_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from neumeta.store.atomic import clean_orphans
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    (tmp_path / f".model.pt.{dead_pid}.abc123.tmp").write_bytes(b"half")
+    (tmp_path / f".staging-20_neumeta-{dead_pid}").mkdir()
+    live = tmp_path / f".model.pt.{os.getpid()}.def456.tmp"
+    live.write_bytes(b"being written")
+    (tmp_path / "model.pt").write_bytes(b"kept")
+    removed = clean_orphans(tmp_path)
+    assert sorted(removed) == sorted([f".model.pt.{dead_pid}.abc123.tmp", f".staging-20_neumeta-{dead_pid}"])
+    assert live.exists() and (tmp_path / "model.pt").exists()

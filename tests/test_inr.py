@@ -63,8 +63,12 @@ def test_k_samples_in_one_batched_pass_and_first_is_clean(inr):
     hook.remove()
     assert calls == [torch.Size([5, 40, inr.encoding.out_dim])]
     assert torch.allclose(stacked["layer3.2.conv1.bias"][0], inr.weights(40)["layer3.2.conv1.bias"], atol=1e-6)
+    draws = inr.weights(40, noise=1.0, samples=5, generator=torch.Generator().manual_seed(1), average=False)
     merged = inr.weights(40, noise=1.0, samples=5, generator=torch.Generator().manual_seed(1))
-    assert merged["layer3.2.conv1.bias"].shape == (40,)
+    for name, w in merged.items():  # the merge is the mean of the K draws (one clean, K - 1 noisy)
+        assert w.shape == draws[name].shape[1:]
+        assert torch.allclose(w, draws[name].mean(0), atol=1e-6)
+        assert not torch.allclose(w, draws[name][0], atol=1e-6)  # and not just the clean draw
 
 
 def test_encoding_is_finite_and_separates_neighbours():

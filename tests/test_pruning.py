@@ -31,17 +31,31 @@ def test_each_criterion_prunes_to_exactly_the_width(arch, width, criterion, fixt
     assert sum(p.numel() for p in model.parameters()) == sum(p.numel() for p in build_model(arch).parameters())
 
 
-@pytest.mark.parametrize("criterion", CRITERIA)
 @pytest.mark.parametrize("arch", ["resnet20", "lenet"])
-def test_full_width_is_the_unpruned_model(arch, criterion, fixtures_root):
+def test_full_width_is_an_unpruned_copy(arch, fixtures_root):
     torch.manual_seed(0)
     model = build_model(arch).eval()
     batches = _batches(arch, fixtures_root, n=1)
     full = 64 if arch == "resnet20" else 32
-    pruned = prune_to_width(model, arch, full, criterion, torch.zeros(1, *SHAPES[arch]), batches)
+    pruned = prune_to_width(model, arch, full, "l1", torch.zeros(1, *SHAPES[arch]), batches)
+    assert pruned is not model
     x = batches[0][0]
     with torch.no_grad():
         assert torch.equal(pruned(x), model(x))
+
+
+@pytest.mark.parametrize("criterion", CRITERIA)
+def test_one_channel_below_full_width_each_criterion_really_prunes(criterion, fixtures_root):
+    """d = 63: one channel goes, so the network changes (a shortcut that returned the base model would pass
+    a full-width test for every criterion without pruning anything)."""
+    torch.manual_seed(0)
+    model = build_model("resnet20").eval()
+    batches = _batches("resnet20", fixtures_root, n=1)
+    pruned = prune_to_width(model, "resnet20", 63, criterion, torch.zeros(1, *SHAPES["resnet20"]), batches)
+    assert pruned.layer3[2].conv1.out_channels == 63 and model.layer3[2].conv1.out_channels == 64
+    x = batches[0][0]
+    with torch.no_grad():
+        assert not torch.equal(pruned(x), model(x))
 
 
 def test_pruning_keeps_the_better_channels(fixtures_root):

@@ -60,7 +60,8 @@ def export_width(inr, target, width, path, samples=100, noise=1.0, seed=0):
 
 
 def main(argv=None):
-    from neumeta.method.experiment import train_neumeta
+    from neumeta.method.experiment import SPECS, build_inr, inr_checkpoint_path, train_neumeta
+    from neumeta.store.checkpoints import is_built
     from neumeta.store.profiles import resolve_profile
     parser = argparse.ArgumentParser(description="Save NeuMeta's network at one width as a plain state dict.")
     parser.add_argument("--profile", default=None)
@@ -69,8 +70,22 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=100, help="K noisy draws averaged (1 = clean)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    P = resolve_profile(args.profile)
+    try:  # every check before any work: the profile, the width, K, the INR being there, the memory
+        P = resolve_profile(args.profile)
+        check_width(args.width, "--width")
+        if args.samples < 1:
+            raise ValueError(f"--samples must be >= 1, got {args.samples}")
+    except ValueError as e:
+        parser.error(str(e))
     dataset = {"resnet20": "cifar10", "lenet": "mnist"}[args.arch]
+    inr_path = inr_checkpoint_path(args.arch, dataset, P)
+    if not is_built(inr_path):
+        parser.error(f"no trained INR for {args.arch} in profile {P['profile']} ({inr_path.name}); train it first with "
+                     f"`python -m neumeta.method.experiment {P['profile']} {args.arch}`")
+    try:
+        build_inr(SPECS[args.arch], P, args.arch).check_memory(args.width, args.samples)
+    except MemoryError as e:
+        parser.error(str(e))
     inr, target, _ = train_neumeta(args.arch, dataset, P)  # reuses the stored INR
     export_width(inr, target, args.width, args.out, args.samples, P["inr_noise"], P["seed"])
     print(f"saved {args.arch} at width {args.width} to {args.out}: "

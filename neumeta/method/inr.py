@@ -103,10 +103,30 @@ class NeuMetaINR(nn.Module):
         """Raw head output (before the 1/S1 scaling) for feature rows of tensor ``name``."""
         return self.heads[_key(name)](self.encoding(features))
 
+    def generation_bytes(self, width, samples=1):
+        """Peak memory one ``weights(width, samples=K)`` call needs (the largest tensor's K x rows batch of
+        Fourier features and head activations, float32), estimated before anything is allocated."""
+        width = check_width(width, "width")
+        hidden = next(iter(self.heads.values())).inp.out_features
+        peak = 0
+        for shape in self.spec.shapes(width).values():
+            rows = shape[0] * (shape[1] if len(shape) > 1 else 1)
+            peak = max(peak, samples * rows * (2 * self.encoding.out_dim + 4 * hidden + 2 * _kernel_size(shape)) * 4)
+        return peak
+
+    def check_memory(self, width, samples=1):
+        """One clear error, before any work, when generating ``width`` would not fit in free memory."""
+        need, free = self.generation_bytes(width, samples), available_memory_bytes()
+        if free is not None and need > free:
+            raise WidthTooLargeError(f"width {width} with K = {samples} samples needs about {need / 2**30:.1f} GiB to "
+                                     f"generate, {free / 2**30:.1f} GiB are free; use a smaller width or fewer samples")
+        return need
+
     def weights(self, width, noise=0.0, samples=1, generator=None, average=True, size_floor=None):
         """Generated tensors at ``width``. With ``samples`` = K > 1 the K noisy draws run in one batched
         pass and are averaged (``average=False`` keeps the leading K axis). ``size_floor``: see
         ``coordinates``."""
+        self.check_memory(width, samples)
         out = {}
         for name, (raw, shape) in self.coordinates(width, size_floor).items():
             f = self.features(raw, noise, samples, generator)
@@ -115,6 +135,21 @@ class NeuMetaINR(nn.Module):
             w = (y / fan).reshape(samples, *shape)
             out[name] = w.mean(0) if average else w
         return out
+
+
+class WidthTooLargeError(MemoryError):
+    pass
+
+
+def available_memory_bytes():
+    """MemAvailable from /proc/meminfo (Linux), else None (no check)."""
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def _key(name):

@@ -21,7 +21,7 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
-from neumeta.store.atomic import atomic_write
+from neumeta.store.atomic import atomic_write, clean_orphans
 from neumeta.store.checkpoints import checkpoint_dir
 from neumeta.store.provenance import code_fingerprint
 from neumeta.store.profiles import UnknownProfileError, available_profiles, load_profile
@@ -194,6 +194,9 @@ def main(argv=None):
     except UnknownProfileError as e:
         raise SystemExit(f"error: {e}") from None
     notebooks = list_notebooks(args.only)
+    for folder in (RESULTS_ROOT / args.profile, FIGURES_ROOT / args.profile, checkpoint_dir(args.profile)):
+        for name in clean_orphans(folder):
+            print(f"[neumeta] removed {folder.name}/{name}, left by a process that was killed", flush=True)
     force_file = start_force_run(args.profile) if args.force else None
     failures = []
     for nb in notebooks:

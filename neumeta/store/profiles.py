@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from neumeta.store.schema import check_profile, check_unknown
+
 PROFILE_DIR = Path(__file__).resolve().parents[2] / "profiles"
 SCALARS = (bool, int, float, str, type(None))
 
@@ -34,14 +36,31 @@ def load_profile(name):
         flat = isinstance(value, SCALARS) or (isinstance(value, list) and all(isinstance(v, SCALARS) for v in value))
         if not flat:
             raise ValueError(f"profile {name}: {key} must be a flat value (scalar or list of scalars), got {value!r}")
-    return dict(values, profile=name)
+    return check_profile(dict(values, profile=name))
 
 
-def resolve_profile(name=None, namespace=None):
-    """Profile ``name`` with every non-``None`` value of the same key in ``namespace`` overriding it."""
+IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython"}
+
+
+def _plain_names(namespace):
+    """Names in a notebook's namespace that hold plain data (what papermill injects), not modules,
+    functions, imported UPPER_CASE constants or IPython's own variables."""
+    plain = (bool, int, float, str, list, tuple, dict, type(None))
+    return {k for k, v in namespace.items() if not k.startswith("_") and k not in IPYTHON_NAMES and not k.isupper()
+            and isinstance(v, plain)}
+
+
+def resolve_profile(name=None, namespace=None, strict=None):
+    """Profile ``name`` with every non-``None`` value of the same key in ``namespace`` overriding it.
+
+    The result is checked against the schema (one error naming every bad value). ``strict`` (default:
+    when ``namespace`` is given) also refuses plain values in ``namespace`` that no profile knows: a
+    notebook parameter misspelt on the papermill command line stops the run instead of being ignored."""
     values = load_profile(name or default_profile())
     namespace = namespace or {}
+    if strict if strict is not None else bool(namespace):
+        check_unknown(_plain_names(namespace), values)
     for key in values:
         if key != "profile" and namespace.get(key) is not None:
             values[key] = namespace[key]
-    return values
+    return check_profile(values)

@@ -1,0 +1,56 @@
+"""Every profile value has a rule; values inside it run, values outside it are refused up front."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neumeta.store.profiles import available_profiles, load_profile, resolve_profile
+from neumeta.store.schema import SCHEMA, ProfileValueError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", available_profiles())
+def test_every_value_of_every_profile_has_a_rule_and_passes_it(name):
+    values = load_profile(name)
+    assert set(values) - {"profile"} <= set(SCHEMA)
+
+
+def test_the_schema_has_no_rule_for_a_value_no_profile_sets():
+    used = set().union(*(load_profile(n) for n in available_profiles()))
+    assert set(SCHEMA) <= used
+
+
+@pytest.mark.parametrize("key,good,bad", [
+    ("base_resnet20_epochs", 3, 0), ("base_resnet20_epochs", 3, 2.5), ("base_lr", 0.05, -1.0),
+    ("inr_freqs", 12, 13), ("inr_ema", 0.5, 1.5), ("permute_runs", 2, 0), ("permute_variants", ["shp"], ["magic"]),
+    ("prune_criteria", ["l1"], ["l3"]), ("table2_widths", [64, 16], [64, 0]), ("inr_resnet20_widths", [16], []),
+    ("base_bf16", False, "no"), ("table2_datasets", ["cifar10"], ["imagenet"]), ("inr_noise", 0.5, "x"),
+])
+def test_a_value_inside_its_range_runs_one_outside_is_refused(key, good, bad):
+    assert resolve_profile("smoke", {key: good}, strict=False)[key] == good
+    with pytest.raises(ProfileValueError, match=key):
+        resolve_profile("smoke", {key: bad}, strict=False)
+
+
+def test_a_milestone_after_the_last_epoch_is_refused():
+    with pytest.raises(ProfileValueError, match="milestone"):
+        resolve_profile("smoke", {"inr_epochs": 3, "inr_milestones": [5]}, strict=False)
+
+
+def test_an_unknown_notebook_parameter_is_refused_not_ignored():
+    with pytest.raises(ProfileValueError, match="base_resnet_epochs"):
+        resolve_profile("smoke", {"base_resnet_epochs": 5})
+    # modules, functions and IPython's own names in a notebook namespace are not parameters
+    assert resolve_profile("smoke", {"pd": pytest, "display": print, "In": [], "_i1": "x", "profile": None,
+                                     "INPUT_SHAPES": {"mnist": (1, 28, 28)}})
+
+
+def test_papermill_with_a_misspelt_parameter_fails_before_any_work(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "papermill", str(REPO / "notebooks" / "00_base_models.ipynb"),
+                          str(tmp_path / "out.ipynb"), "-p", "profile", "smoke", "-p", "base_resnet_epochs", "5",
+                          "--cwd", str(REPO / "notebooks")], capture_output=True, text=True)
+    assert out.returncode != 0
+    text = out.stdout + out.stderr
+    assert "ProfileValueError" in text and "unknown parameter" in text and "base_resnet_epochs" in text
