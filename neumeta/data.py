@@ -5,6 +5,7 @@
 is downloaded the way torchvision does when the network allows; otherwise one
 ``DatasetNotFoundError`` names the dataset, the path searched and how to get it.
 """
+import functools
 import gzip
 import os
 import pickle
@@ -203,17 +204,35 @@ def _try_download(name, fn):
 
 def dataset_source(name, root=None):
     """Which copy of ``name`` the loader reads under ``root``: part of every artifact's key, since the
-    offline JPEG CIFAR-10 copy and the lossless one give different numbers. No paths of the machine."""
+    offline JPEG CIFAR-10 copy and the lossless one give different numbers, and a subset (the test
+    fixtures) is not the dataset. The format, then the image count and a hash of the labels of each
+    split; no paths of the machine."""
     root = Path(root) if root is not None else data_root()
     if name == "cifar10":
-        if (root / "cifar-10-batches-py").exists() or not (root / "cifar10-jpeg").is_dir():
-            return "cifar10: cifar-10-batches-py (lossless)"
-        return "cifar10: cifar10-jpeg (JPEG quality 75)"
-    if name == "cifar100":
-        return "cifar100: cifar-100-python (lossless)"
-    if name in ("mnist", "fashion-mnist"):
-        return f"{name}: idx (lossless)"
-    return name
+        jpeg = (root / "cifar10-jpeg" / "train").is_dir() and not (root / "cifar-10-batches-py").exists()
+        label = "cifar10: cifar10-jpeg (JPEG quality 75)" if jpeg else "cifar10: cifar-10-batches-py (lossless)"
+    elif name == "cifar100":
+        label = "cifar100: cifar-100-python (lossless)"
+    elif name in ("mnist", "fashion-mnist"):
+        label = f"{name}: idx (lossless)"
+    else:
+        return name
+    return f"{label}; {_content_fingerprint(name, str(root))}"
+
+
+@functools.lru_cache(maxsize=32)
+def _content_fingerprint(name, root):
+    import hashlib
+    digest, counts = hashlib.sha256(), []
+    for split in ("train", "test"):
+        try:
+            ds = get_dataset(name, split, root=root, transform=None)
+        except DatasetNotFoundError:
+            return "not present here"
+        targets = np.asarray(ds.targets, dtype=np.int64)
+        digest.update(targets.tobytes())
+        counts.append(f"{len(targets)} {split}")
+    return f"{' + '.join(counts)} images, labels sha256 {digest.hexdigest()[:12]}"
 
 
 def _cifar(name, root, split, transform):

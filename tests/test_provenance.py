@@ -67,3 +67,19 @@ def test_a_profile_value_change_makes_the_result_stale(tree, monkeypatch):
     monkeypatch.setattr(profiles, "load_profile", lambda name: dict(real(name), seed=12345))
     status, reason = provenance.result_status("smoke", "00_demo")
     assert status == "stale" and "values" in reason
+
+
+def test_a_result_is_stale_when_a_table_it_read_from_another_notebook_changed(tree):
+    _store(tree)
+    upstream = tree / "results" / "smoke" / "20_other" / "t.csv"
+    upstream.parent.mkdir(parents=True)
+    upstream.write_text("a\n1\n")
+    meta_path = tree / "results" / "smoke" / "00_demo" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    import hashlib
+    meta["upstream"] = {"smoke/20_other/t.csv": hashlib.sha256(upstream.read_bytes()).hexdigest()}
+    meta_path.write_text(json.dumps(meta))
+    assert provenance.result_status("smoke", "00_demo")[0] == "current"
+    upstream.write_text("a\n2\n")
+    status, reason = provenance.result_status("smoke", "00_demo")
+    assert status == "stale" and "20_other/t.csv" in reason

@@ -1,5 +1,5 @@
 """FORCE rebuilds every artifact a run needs once each, the chain of keys holds, and a killed forced
-run continued ends with bitwise the same checkpoints. Runs the smoke pipeline (notebooks 00-30) on a
+run continued ends with bitwise the same checkpoints. Runs the smoke pipeline (notebooks 00-40) on a
 fresh results store and a fresh checkpoint store, twice."""
 import json
 import os
@@ -12,7 +12,7 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = "00,10,20,30"
+NOTEBOOKS = "00,10,20,30,40"
 
 
 def _pipeline(root, stop_after=None):
@@ -66,7 +66,7 @@ def test_a_forced_run_builds_every_artifact_it_needs_exactly_once(forced_runs):
     log = _build_log(straight)
     counts = Counter(entry["artifact"] for entry in log)
     assert counts and max(counts.values()) == 1, [name for name, n in counts.items() if n > 1]
-    assert len({entry["force_run"] for entry in log}) == 1  # one forced run across four notebooks
+    assert len({entry["force_run"] for entry in log}) == 1  # one forced run across five notebooks
     listed = {a["name"] for a in _listed_artifacts(straight)}
     assert set(counts) == listed, (set(counts) ^ listed)  # what the listing said is what was built
     assert all(a["state"] == "built" for a in _listed_artifacts(straight))

@@ -1,4 +1,4 @@
-"""The committed cpu-profile results: produced by the pipeline and meeting the issue's targets."""
+"""The committed cpu-profile results: produced by the pipeline, current with the code, and what they claim."""
 import json
 import subprocess
 from pathlib import Path
@@ -11,6 +11,15 @@ from neumeta.store.checkpoints import load_checkpoint
 from neumeta.store.profiles import load_profile
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "cpu"
+
+
+def _current(notebook):
+    """Tests of what a notebook's committed results claim run on current results only; a stale or dirty
+    result is reported as an expected failure here and fails test_no_committed_cpu_result_is_stale_or_dirty."""
+    from neumeta.store.provenance import result_status
+    status, reason = result_status("cpu", notebook)
+    if status != "current":
+        pytest.xfail(f"results/cpu/{notebook} is {status}: {reason}")
 
 
 def _table(notebook, name):
@@ -28,8 +37,8 @@ def test_lenet_meets_target():
     assert _acc("lenet", "mnist") >= 98.5
 
 
-@pytest.mark.xfail(strict=True, reason="cpu profile: 40 + 20 + 40 epochs (two warm restarts) reach 87.79 % on the "
-                                       "JPEG CIFAR-10 copy (60 -> 100 epochs gained 0.03 points); 88 % not reached (issue 2 open)")
+@pytest.mark.xfail(strict=True, reason="cpu profile: the 40 + 20 + 40-epoch recipe on the JPEG CIFAR-10 copy stays "
+                                       "below the 88 % target (base_models.csv)")
 def test_resnet20_meets_target():
     assert _acc("resnet20", "cifar10") >= 88.0
 
@@ -82,6 +91,7 @@ def test_committed_checkpoints_stay_small():
 
 
 def _sweep():
+    _current("20_neumeta")
     return _table("20_neumeta", "width_sweep")
 
 
@@ -111,6 +121,7 @@ def test_neumeta_never_trained_width_16_within_three_points():
 
 
 def test_neumeta_step_is_not_slower_than_a_plain_step_by_more_than_a_quarter():
+    _current("20_neumeta")
     speed = _table("20_neumeta", "speed").set_index("metric")["value"]
     assert speed["step_time_ratio"] <= 1.25 and speed["materialise_k100_seconds"] > 0
 
@@ -122,7 +133,9 @@ def test_lenet_sweep_reported():
 
 def test_pruning_panels_start_at_the_base_model_and_neumeta_wins_from_12_percent_on_cifar10():
     """Figure 5 (cpu): every criterion's unpruned point is the base model itself; NeuMeta is above every
-    criterion without fine-tuning at every shared ratio from 12 % to 75 % on CIFAR-10, as the paper claims."""
+    criterion without fine-tuning, beyond noise, at every shared ratio from 12 % to 75 % on CIFAR-10, as the paper
+    claims."""
+    _current("40_pruning")
     t = _table("40_pruning", "pruning")
     acc = t[(t.metric == "accuracy") & ~t.fine_tuned.astype(bool)]
     for dataset, arch in (("mnist", "lenet"), ("cifar10", "resnet20")):
@@ -132,14 +145,18 @@ def test_pruning_panels_start_at_the_base_model_and_neumeta_wins_from_12_percent
     margins = _table("40_pruning", "neumeta_margins")
     cifar = margins[(margins.dataset == "cifar10") & ~margins.method.str.endswith("finetune")
                     & margins.width.between(16, 56)]
-    assert len(cifar) and (cifar.neumeta_minus_method > 0).all()
+    assert len(cifar) and (cifar.verdict == "NeuMeta higher").all(), cifar[cifar.verdict != "NeuMeta higher"]
+    assert ((cifar.ci_low > 0) == (cifar.verdict == "NeuMeta higher")).all()
     meta = json.loads((RESULTS / "40_pruning" / "meta.json").read_text())
     assert meta["profile"] == "cpu" and meta["git"]["dirty"] is False
 
 
-# Table 2 (notebook 30): the baselines train over several sessions, so these run once its results are committed.
-needs_table2 = pytest.mark.skipif(not (RESULTS / "30_table2" / "table2.csv").exists(),
-                                  reason="results/cpu/30_table2 not generated yet (issue 4: baselines still training)")
+def needs_table2(test):
+    def run():
+        _current("30_table2")
+        test()
+    run.__name__, run.__doc__ = test.__name__, test.__doc__
+    return run
 
 
 @needs_table2
@@ -164,17 +181,20 @@ def test_table2_neumeta_row_is_notebook_20s_sweep_and_individual_full_width_is_t
 
 
 @needs_table2
-def test_table2_ordering_at_75_percent_is_recorded():
-    checks = _table("30_table2", "table2_ordering")
-    assert set(checks.check) == {"NeuMeta > INN at 75%", "INN > Slimmable at 75%"}
-    at75 = _table("30_table2", "table2").query("dataset == 'cifar10'").set_index("method").gamma_75
-    stored = checks.set_index("check").holds.astype(bool)
-    assert stored["NeuMeta > INN at 75%"] == bool(at75.NeuMeta > at75.INN)
-    assert stored["INN > Slimmable at 75%"] == bool(at75.INN > at75.Slimmable)
+def test_table2_ordering_gives_every_pair_at_every_gamma_with_an_interval_that_decides_the_verdict():
+    ordering = _table("30_table2", "table2_ordering").query("dataset == 'cifar10'")
+    table = _table("30_table2", "table2").query("dataset == 'cifar10'").set_index("method")
+    assert sorted(ordering.gamma.unique()) == [0, 25, 50, 75]
+    assert (ordering.groupby("gamma").size() == 6).all()  # 4 methods: every pair once
+    assert (ordering["diff"] >= 0).all() and (ordering.ci_low <= ordering["diff"]).all()
+    assert ((ordering.ci_low > 0) == (ordering.verdict != "within noise")).all()
+    for r in ordering.itertuples():  # the paired difference is the difference of the table's accuracies
+        gamma = f"gamma_{r.gamma:.0f}"
+        assert r.diff == pytest.approx(table.loc[r.a, gamma] - table.loc[r.b, gamma], abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="the cpu INRs are being retrained (deterministic permutation, last-EMA-epoch "
-                                       "selection); notebooks 00-40 are rerun from a clean tree when they land")
+@pytest.mark.xfail(strict=True, reason="the cpu INRs are retraining (deterministic permutation, no model selection); "
+                                       "notebooks 20-40 are rerun from a clean tree once they are built")
 def test_no_committed_cpu_result_is_stale_or_dirty():
     from neumeta.store.provenance import check
     bad = [(stem, status, reason) for stem, status, reason in check("cpu") if status in ("stale", "dirty")]

@@ -40,10 +40,11 @@ def test_a_milestone_after_the_last_epoch_is_refused():
 
 
 def test_an_unknown_notebook_parameter_is_refused_not_ignored():
+    injected = '# Parameters\nprofile = "smoke"\nbase_resnet_epochs = 5\n'
     with pytest.raises(ProfileValueError, match="base_resnet_epochs"):
-        resolve_profile("smoke", {"base_resnet_epochs": 5})
-    # modules, functions and IPython's own names in a notebook namespace are not parameters
-    assert resolve_profile("smoke", {"pd": pytest, "display": print, "In": [], "_i1": "x", "profile": None,
+        resolve_profile("smoke", {"In": ["", "profile = None", injected], "base_resnet_epochs": 5})
+    # what papermill did not inject is not a parameter: later cells' variables, imported constants
+    assert resolve_profile("smoke", {"In": ["", '# Parameters\nprofile = "smoke"\n'], "rows": [1], "labels": [2],
                                      "INPUT_SHAPES": {"mnist": (1, 28, 28)}})
 
 

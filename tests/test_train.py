@@ -6,6 +6,7 @@ import sys
 import textwrap
 import time
 
+import pytest
 import torch
 
 from neumeta.store.checkpoints import load_checkpoint, partial_path
@@ -104,3 +105,21 @@ def test_killed_run_resumes_and_finishes_like_an_uninterrupted_one(tmp_path, fix
 
     uninterrupted, _ = _train(tmp_path / "clean.pt", fixtures_root)
     assert _same_weights(resumed, uninterrupted)
+
+
+def test_a_non_finite_loss_stops_classifier_training_before_any_update(tmp_path, fixtures_root):
+    from neumeta.training.classifier import NonFiniteLossError
+    torch.manual_seed(0)
+    model = build_model("lenet")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    train = get_dataset("mnist", "train", root=fixtures_root)
+    test = get_dataset("mnist", "test", root=fixtures_root, transform="eval")
+
+    def poisoned(model, x, y):
+        logits = model(x)
+        return logits.sum() * float("nan"), logits
+    with pytest.raises(NonFiniteLossError, match="epoch 1, step 1"):
+        train_classifier(model, train, test, TrainConfig(epochs=1, limit_train=64, batch_size=32), tmp_path / "m.pt",
+                         objective=poisoned)
+    assert not (tmp_path / "m.pt").exists() and not (tmp_path / "m.partial.pt").exists()
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())

@@ -7,9 +7,9 @@ model NeuMeta starts from. Resumable: every stage checkpoints each epoch.
 
     python -m neumeta.baselines.table2 cpu     # train everything a profile's notebook 30 needs
 
-On a 2-core CPU two runs side by side, one thread each, finish the list 1.26x sooner than one run on
-both cores (``python -m neumeta.training.parallel_bench cpu``: 0.264 s per step each vs 0.166 s); ``--skip-busy`` lets the second run pass over
-the model the first one is training and take the next:
+On a 2-core CPU two runs side by side, one thread each, finish the list sooner than one run on both cores
+(``python -m neumeta.training.parallel_bench cpu`` measures by how much); ``--skip-busy`` lets the second run
+pass over the model the first one is training and take the next:
 
     OMP_NUM_THREADS=1 python -m neumeta.baselines.table2 cpu --skip-busy &   # twice
     python -m neumeta.baselines.table2 cpu --status                          # epochs done per stage, trains nothing
@@ -138,6 +138,29 @@ def _print_status(rows):
     print(f"{left} of {sum(r['epochs'] for r in rows)} epochs left to train")
 
 
+
+def ordering_rows(predictions, labels, gamma_of_width, seed=0):
+    """Every pair of methods at every width, image by image: ``predictions`` maps ``(method, width)`` to
+    predicted classes on the same test images as ``labels``. Each row names the more accurate method
+    first (``a``), so ``diff`` >= 0, with its paired 95 % interval, McNemar's p and the verdict
+    ("a > b" only when the interval excludes 0, else "within noise")."""
+    from neumeta.stats import paired_difference
+    rows = []
+    for width in sorted({w for _, w in predictions}, reverse=True):
+        methods = [m for m, w in predictions if w == width]
+        for i, first in enumerate(methods):
+            for second in methods[i + 1:]:
+                r = paired_difference(predictions[first, width], predictions[second, width], labels, seed=seed)
+                a, b = (first, second) if r["diff"] >= 0 else (second, first)
+                if a != first:
+                    r = paired_difference(predictions[a, width], predictions[b, width], labels, seed=seed)
+                rows.append(dict(width=width, gamma=gamma_of_width[width], a=a, b=b, diff=r["diff"],
+                                 ci_low=r["ci_low"], ci_high=r["ci_high"], only_a=r["only_a"], only_b=r["only_b"],
+                                 p_mcnemar=r["p_mcnemar"], n=r["n"],
+                                 verdict=f"{a} > {b}" if r["verdict"] == "A > B" else "within noise"))
+    return rows
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -161,24 +184,3 @@ if __name__ == "__main__":
             print(f"{method} {dataset} d={width}: {info['test_acc']:.2f} % in {info['train_seconds'] / 60:.1f} min",
                   flush=True)
 
-
-def ordering_rows(predictions, labels, gamma_of_width, seed=0):
-    """Every pair of methods at every width, image by image: ``predictions`` maps ``(method, width)`` to
-    predicted classes on the same test images as ``labels``. Each row names the more accurate method
-    first (``a``), so ``diff`` >= 0, with its paired 95 % interval, McNemar's p and the verdict
-    ("a > b" only when the interval excludes 0, else "within noise")."""
-    from neumeta.stats import paired_difference
-    rows = []
-    for width in sorted({w for _, w in predictions}, reverse=True):
-        methods = [m for m, w in predictions if w == width]
-        for i, first in enumerate(methods):
-            for second in methods[i + 1:]:
-                r = paired_difference(predictions[first, width], predictions[second, width], labels, seed=seed)
-                a, b = (first, second) if r["diff"] >= 0 else (second, first)
-                if a != first:
-                    r = paired_difference(predictions[a, width], predictions[b, width], labels, seed=seed)
-                rows.append(dict(width=width, gamma=gamma_of_width[width], a=a, b=b, diff=r["diff"],
-                                 ci_low=r["ci_low"], ci_high=r["ci_high"], only_a=r["only_a"], only_b=r["only_b"],
-                                 p_mcnemar=r["p_mcnemar"], n=r["n"],
-                                 verdict=f"{a} > {b}" if r["verdict"] == "A > B" else "within noise"))
-    return rows

@@ -13,6 +13,8 @@ from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
 from neumeta.method.targets import permuted_target, permuted_target_path
 
 SPECS = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL}
+# Bumped whenever the INR's code changes what it learns (objective, coordinates, warm start): a new key.
+INR_RECIPE_VERSION = 1
 
 
 def arch_value(P, arch, name):
@@ -47,9 +49,11 @@ def build_inr(spec, P, arch=None):
 def inr_checkpoint_path(arch, dataset, P):
     """Its key: the permuted target's checkpoint (whose name carries its key, which names the base
     model's), the INR's shape, its schedule and the selection rule."""
+    spec = SPECS[arch]
     key = {"target": permuted_target_path(arch, dataset, P).name, "arch": arch, "dataset": dataset,
+           "spec": {"names": list(spec.names), "full_width": spec.full_width, "train_widths": list(spec.train_widths)},
            "inr": list(inr_shape(P, arch)), "train": dataclasses.asdict(inr_train_config(P, arch)),
-           "selection": "last EMA epoch"}
+           "selection": "last EMA epoch", "recipe": INR_RECIPE_VERSION}
     return checkpoint_path(P["profile"], f"neumeta-{arch}-{dataset}", key)
 
 

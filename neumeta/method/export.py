@@ -8,6 +8,7 @@ var 1 - eps (so sqrt(var + eps) = 1).
     python -m neumeta.method.export --profile cpu --arch resnet20 --width 24 --out resnet20-d24.pt
 """
 import argparse
+import os
 
 import torch
 import torch.nn as nn
@@ -61,7 +62,6 @@ def export_width(inr, target, width, path, samples=100, noise=1.0, seed=0):
 
 def main(argv=None):
     from neumeta.method.experiment import SPECS, build_inr, inr_checkpoint_path, train_neumeta
-    from neumeta.store.checkpoints import is_built
     from neumeta.store.profiles import resolve_profile
     parser = argparse.ArgumentParser(description="Save NeuMeta's network at one width as a plain state dict.")
     parser.add_argument("--profile", default=None)
@@ -79,13 +79,14 @@ def main(argv=None):
         parser.error(str(e))
     dataset = {"resnet20": "cifar10", "lenet": "mnist"}[args.arch]
     inr_path = inr_checkpoint_path(args.arch, dataset, P)
-    if not is_built(inr_path):
+    if not inr_path.exists():  # exporting reads an INR, it never trains one (FORCE or not)
         parser.error(f"no trained INR for {args.arch} in profile {P['profile']} ({inr_path.name}); train it first with "
                      f"`python -m neumeta.method.experiment {P['profile']} {args.arch}`")
     try:
         build_inr(SPECS[args.arch], P, args.arch).check_memory(args.width, args.samples)
     except MemoryError as e:
         parser.error(str(e))
+    os.environ["NEUMETA_FORCE"] = "0"  # never retrain here
     inr, target, _ = train_neumeta(args.arch, dataset, P)  # reuses the stored INR
     export_width(inr, target, args.width, args.out, args.samples, P["inr_noise"], P["seed"])
     print(f"saved {args.arch} at width {args.width} to {args.out}: "

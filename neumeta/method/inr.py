@@ -126,7 +126,6 @@ class NeuMetaINR(nn.Module):
         """Generated tensors at ``width``. With ``samples`` = K > 1 the K noisy draws run in one batched
         pass and are averaged (``average=False`` keeps the leading K axis). ``size_floor``: see
         ``coordinates``."""
-        self.check_memory(width, samples)
         out = {}
         for name, (raw, shape) in self.coordinates(width, size_floor).items():
             f = self.features(raw, noise, samples, generator)

@@ -14,10 +14,14 @@ from neumeta.method.folding import fuse_bn
 from neumeta.method.permute import permute_model
 
 
+# Bumped whenever folding or the ordering code (features, distances, solver use) changes: a new key.
+PERMUTATION_RECIPE_VERSION = 1
+
+
 def permuted_target_path(arch, dataset, P, variant="shp"):
     """Its key: the base model's checkpoint (whose name carries its own key), the variant, the solver and its budget."""
     key = {"base": base_checkpoint_path(arch, dataset, P).name, "variant": variant, "solver": "lkh3",
-           "runs": P["permute_runs"], "seed": P["seed"]}
+           "runs": P["permute_runs"], "seed": P["seed"], "recipe": PERMUTATION_RECIPE_VERSION}
     return checkpoint_path(P["profile"], f"permuted-{variant}-{arch}-{dataset}", key)
 
 

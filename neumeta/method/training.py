@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader
 from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
 from neumeta.metrics import evaluate_accuracy, predict
 from neumeta.progress import progress
-from neumeta.training.classifier import limit_dataset
+from neumeta.training.classifier import NonFiniteLossError, check_finite, limit_dataset  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ def fit_reconstruction(inr, target, steps, lr, desc="reconstruction", seed=0):
 def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None):
     """Top-1 accuracy (%) of the network generated at ``width`` (K-sample merged weights);
     ``size_floor``: see ``NeuMetaINR.coordinates``."""
+    inr.check_memory(width, samples)
     generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator,
                             size_floor=size_floor)
     return evaluate_accuracy(lambda x: target(x, generated), dataset, batch_size, desc=f"eval d={width}")
@@ -132,21 +133,10 @@ def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size
 @torch.no_grad()
 def predict_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None):
     """``(predicted classes, labels)`` of the network generated at ``width``, as ``evaluate_width`` scores it."""
+    inr.check_memory(width, samples)
     generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator,
                             size_floor=size_floor)
     return predict(lambda x: target(x, generated), dataset, batch_size, desc=f"predict d={width}")
-
-
-class NonFiniteLossError(FloatingPointError):
-    def __init__(self, epoch, step, value):
-        super().__init__(f"training loss is {value} at epoch {epoch}, step {step}: stopped before the update; "
-                         "nothing of this epoch was saved (lower the learning rate or check the data)")
-        self.epoch, self.step = epoch, step
-
-
-def check_finite(loss, epoch, step):
-    if not torch.isfinite(loss.detach()).all():
-        raise NonFiniteLossError(epoch, step, float(loss.detach()))
 
 
 def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch_end=None):
@@ -178,7 +168,8 @@ def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end):
         train_seconds = state["meta"]["train_seconds"]
         warm_start = state["meta"].get("warm_start")
     elif cfg.rec_warmup_steps:
-        warm_start = fit_reconstruction(inr, target, cfg.rec_warmup_steps, cfg.rec_warmup_lr, desc=f"{desc} warm start")
+        warm_start = fit_reconstruction(inr, target, cfg.rec_warmup_steps, cfg.rec_warmup_lr, desc=f"{desc} warm start",
+                                        seed=cfg.seed)
         # the EMA starts from the warm-started weights: its first update copies them
         train_seconds += warm_start["seconds"]
     for epoch in range(start_epoch, cfg.epochs):

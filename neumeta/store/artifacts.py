@@ -72,6 +72,10 @@ def profile_artifacts(P):
         rows.append(Artifact(target.name, f"permuted target {arch}/{dataset}", [base], _state(target)))
         inr = inr_checkpoint_path(arch, dataset, P)
         rows.append(Artifact(inr.name, f"NeuMeta INR {arch}/{dataset}", [target.name], _state(inr)))
+    if P["prune_imagenet_base"] == "trained" and "imagenet" in P["prune_panels"]:  # Figure 5's ImageNet panel
+        paths = stage_checkpoint_paths("resnet18", "imagenet", P)
+        rows += _chain(paths, "base model resnet18/imagenet",
+                       [f"data: {data_identity('imagenet', P)}", f"precision: {precision(paths)}"])
     for dataset in P["table2_datasets"]:
         for method, width, paths, _ in table2_jobs(dataset, P):
             kind = f"Table 2 {method}" + ("" if width is None else f" d={width}") + f" {dataset}"

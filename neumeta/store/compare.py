@@ -17,7 +17,8 @@ import pandas as pd
 
 from neumeta.store.results import REPO_ROOT, RESULTS_ROOT
 
-TIMING = re.compile(r"(second|minute|hour|time|duration|speed|_ms\b|step_time|ratio_to_plain)", re.I)
+TIMING = re.compile(r"(second|minute|hour|time|duration|speed|_ms\b|step|ratio_to_plain|thread)", re.I)
+LABELS = ("metric", "check", "method", "variant")  # columns whose value names what a row measures
 
 
 def _committed(path):
@@ -27,7 +28,7 @@ def _committed(path):
 
 
 def _is_timing(column, row):
-    return bool(TIMING.search(column)) or ("metric" in row and bool(TIMING.search(str(row["metric"]))))
+    return bool(TIMING.search(column)) or any(c in row and bool(TIMING.search(str(row[c]))) for c in LABELS[:2])
 
 
 def compare_table(new, old):
@@ -37,7 +38,7 @@ def compare_table(new, old):
     if list(new.columns) != list(old.columns) or len(new) != len(old):
         return [("(whole table)", "", f"{old.shape} {list(old.columns)[:6]}", f"{new.shape} {list(new.columns)[:6]}",
                  "shape")]
-    keys = [c for c in new.columns if new[c].dtype == object and c not in ("value",)][:4]
+    keys = [c for c in new.columns if not pd.api.types.is_numeric_dtype(new[c]) and c != "value"][:4]
     diffs = []
     for i in range(len(new)):
         a, b = old.iloc[i], new.iloc[i]
@@ -88,7 +89,7 @@ def main(argv=None):
     changed = compare(args.profile, only)
     print(f"[compare] {'every table reproduced the committed one' if not changed else f'{changed} value(s) differ from the committed tables'}"
           " (accuracies and counts exact on CPU, timings free)")
-    return 0
+    return 1 if changed else 0
 
 
 if __name__ == "__main__":

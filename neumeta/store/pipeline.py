@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from neumeta.store.atomic import atomic_write, clean_orphans
-from neumeta.store.checkpoints import checkpoint_dir
+from neumeta.store.checkpoints import checkpoint_dir, force_retrain
 from neumeta.store.provenance import code_fingerprint
 from neumeta.store.profiles import UnknownProfileError, available_profiles, load_profile
 from neumeta.store.results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
@@ -48,18 +48,30 @@ def list_notebooks(only=None):
 CODE_PATHS = ("neumeta", "notebooks", "profiles")  # what a result depends on; docs and results do not count
 
 
-def _git_commit():
+def _git_commit(paths=CODE_PATHS):
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", *CODE_PATHS],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", *paths],
                                cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
         return {"commit": sha, "dirty": bool(dirty)}
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
 
 
-def _code_changed(before, after):
+def _code_state():
+    """One hash of the code as it is now: the commit plus any uncommitted change to the code paths."""
+    import hashlib
+    try:
+        parts = [subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True).stdout for cmd in (
+            ["git", "rev-parse", "HEAD"], ["git", "diff", "HEAD", "--", *CODE_PATHS],
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", *CODE_PATHS])]
+    except OSError:
+        return None
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def _code_changed(before, after, paths=CODE_PATHS):
     """Whether the code that ran (neumeta, notebooks, profiles) may differ from commit ``before``: the tree was
     dirty at either end of the run, or a commit made during it touched those paths."""
     if before["commit"] is None or after["commit"] is None:
@@ -68,7 +80,7 @@ def _code_changed(before, after):
         return True
     if before["commit"] == after["commit"]:
         return False
-    diff = subprocess.run(["git", "diff", "--quiet", before["commit"], after["commit"], "--", *CODE_PATHS],
+    diff = subprocess.run(["git", "diff", "--quiet", before["commit"], after["commit"], "--", *paths],
                           cwd=REPO_ROOT)
     return diff.returncode != 0
 
@@ -120,8 +132,10 @@ def run_notebook(notebook, profile, force=False, log_output=True):
                        "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
     executed = res_staging / "executed.ipynb"
     started = dt.datetime.now(dt.timezone.utc)
-    git_at_start = _git_commit()  # the code that runs; checked again at the end (a run takes minutes to hours)
     code = code_fingerprint(notebook, profile)  # what this result depends on (provenance.py)
+    # dirty = a file this notebook runs (not any file of the tree) differs from the commit, at start or end
+    own = [f for f in code["files"] if (REPO_ROOT / f).exists()] + [f"profiles/{profile}.yaml"]
+    git_at_start = _git_commit(own)
     t0 = time.perf_counter()
     error = None
     try:
@@ -142,12 +156,14 @@ def run_notebook(notebook, profile, force=False, log_output=True):
         shutil.rmtree(fig_staging, ignore_errors=True)
         return error
     nb_meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
-    git = dict(git_at_start, dirty=_code_changed(git_at_start, _git_commit()))
+    git = dict(git_at_start, dirty=_code_changed(git_at_start, _git_commit(own), own), dirty_scope="the notebook's own code")
     if code_fingerprint(notebook, profile)["hash"] != code["hash"]:
         git["dirty"] = True  # its own code changed while it ran
     meta = {
         "notebook": stem, "profile": profile, "profile_values": load_profile(profile),
-        "parameters": nb_meta.get("parameters"), "git": git, "code": code, "versions": _versions(),
+        "parameters": nb_meta.get("parameters"), "git": git, "code": code,
+        "upstream": json.loads((res_staging / "upstream.json").read_text()) if (res_staging / "upstream.json").exists() else {},
+        "versions": _versions(),
         "machine": _machine(), "start": started.isoformat(timespec="seconds"),
         "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "duration_seconds": round(time.perf_counter() - t0, 1), "forced_retrain": force,
@@ -164,18 +180,24 @@ def run_notebook(notebook, profile, force=False, log_output=True):
     return None
 
 
-def start_force_run(profile):
+def start_force_run(profile, notebooks):
     """Name this forced run, or continue the unfinished one: every notebook of the run shares one
     ``NEUMETA_FORCE_RUN``, so each artifact is rebuilt once however many notebooks ask for it, and
     a forced run that was killed resumes (its rebuilt artifacts count as built, its partial
     checkpoints resume) when started again. The file goes when every notebook succeeded."""
     path = checkpoint_dir(profile) / ".force-run.json"
-    if path.exists():
-        run = json.loads(path.read_text())
+    code = _code_state()
+    run = json.loads(path.read_text()) if path.exists() else None
+    if run is not None and (run.get("code") != code or run.get("notebooks") != notebooks):
+        print(f"[neumeta] the unfinished forced run {run['id']} was for other code or notebooks "
+              f"({str(run.get('commit'))[:10]}, {run.get('notebooks')}): starting a new one", flush=True)
+        run = None
+    if run is not None:
         print(f"[neumeta] continuing the unfinished forced run {run['id']} (started {run['started']})", flush=True)
     else:
         run = {"id": f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}",
-               "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+               "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+               "commit": _git_commit()["commit"], "code": code, "notebooks": notebooks}
         with atomic_write(path, "w") as f:
             json.dump(run, f)
     os.environ["NEUMETA_FORCE_RUN"] = run["id"]
@@ -197,13 +219,14 @@ def main(argv=None):
     for folder in (RESULTS_ROOT / args.profile, FIGURES_ROOT / args.profile, checkpoint_dir(args.profile)):
         for name in clean_orphans(folder):
             print(f"[neumeta] removed {folder.name}/{name}, left by a process that was killed", flush=True)
-    force_file = start_force_run(args.profile) if args.force else None
+    force = args.force or force_retrain()  # FORCE from the environment is one forced run too
+    force_file = start_force_run(args.profile, [nb.stem for nb in notebooks]) if force else None
     failures = []
     for nb in notebooks:
         print(f"[neumeta] {nb.name} (profile {args.profile}) ...", flush=True)
         t0 = time.perf_counter()
         try:
-            error = run_notebook(nb, args.profile, force=args.force, log_output=not args.quiet)
+            error = run_notebook(nb, args.profile, force=force, log_output=not args.quiet)
         except Exception:
             error = traceback.format_exc()
         status = "ok" if error is None else "FAILED"

@@ -39,27 +39,33 @@ def load_profile(name):
     return check_profile(dict(values, profile=name))
 
 
-IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython"}
-
-
-def _plain_names(namespace):
-    """Names in a notebook's namespace that hold plain data (what papermill injects), not modules,
-    functions, imported UPPER_CASE constants or IPython's own variables."""
-    plain = (bool, int, float, str, list, tuple, dict, type(None))
-    return {k for k, v in namespace.items() if not k.startswith("_") and k not in IPYTHON_NAMES and not k.isupper()
-            and isinstance(v, plain)}
+def injected_names(namespace):
+    """Names papermill injected into this kernel: the assignments of its "# Parameters" cell, read back from
+    IPython's input history (``In``). Outside a papermill-run kernel: none."""
+    import ast
+    names = set()
+    for source in namespace.get("In", []) or []:
+        if isinstance(source, str) and source.lstrip().startswith("# Parameters"):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                continue
+            names |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+                      if isinstance(t, ast.Name)}
+    return names
 
 
 def resolve_profile(name=None, namespace=None, strict=None):
     """Profile ``name`` with every non-``None`` value of the same key in ``namespace`` overriding it.
 
     The result is checked against the schema (one error naming every bad value). ``strict`` (default:
-    when ``namespace`` is given) also refuses plain values in ``namespace`` that no profile knows: a
-    notebook parameter misspelt on the papermill command line stops the run instead of being ignored."""
+    when ``namespace`` is given) also refuses injected parameters that no profile knows: a
+    notebook parameter misspelt on the papermill command line stops the run instead of being ignored.
+    Only what papermill injected counts (``injected_names``), so re-running a cell interactively is fine."""
     values = load_profile(name or default_profile())
     namespace = namespace or {}
     if strict if strict is not None else bool(namespace):
-        check_unknown(_plain_names(namespace), values)
+        check_unknown(injected_names(namespace), values)
     for key in values:
         if key != "profile" and namespace.get(key) is not None:
             values[key] = namespace[key]

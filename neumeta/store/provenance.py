@@ -112,6 +112,10 @@ def result_status(profile, stem):
     if not notebook.exists():
         return "stale", f"notebook {notebook.name} no longer exists"
     now = code_fingerprint(notebook, profile)
+    moved = [f for f, sha in (meta.get("upstream") or {}).items()
+             if not (RESULTS_ROOT / f).exists() or _sha((RESULTS_ROOT / f).read_bytes()) != sha]
+    if moved and now["hash"] == stored["hash"]:
+        return "stale", "tables it read from other notebooks changed since: " + ", ".join(moved)
     if now["hash"] == stored["hash"]:
         return "current", f"code unchanged since commit {str(meta['git'].get('commit'))[:10]}"
     changed = sorted(f for f in set(now["files"]) | set(stored["files"])

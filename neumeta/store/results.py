@@ -66,6 +66,18 @@ def write_predictions(predictions, name, profile):
     return path
 
 
+def _record_upstream(path, profile):
+    """A table read from another notebook is an input of this one: its sha256 goes into this run's
+    ``upstream.json`` (then ``meta.json``), so the result turns stale when that table changes."""
+    import hashlib
+    import json
+    record = results_dir(profile) / "upstream.json"
+    seen = json.loads(record.read_text()) if record.exists() else {}
+    seen[path.resolve().relative_to(RESULTS_ROOT.resolve()).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    with atomic_write(record, "w") as f:
+        json.dump(seen, f, indent=1, sort_keys=True)
+
+
 def read_predictions(name, profile, notebook=None):
     """``{label: int array}`` written by ``write_predictions`` (this run's, or a stored notebook's)."""
     import numpy as np
@@ -74,6 +86,8 @@ def read_predictions(name, profile, notebook=None):
     if not path.exists():
         hint = "" if notebook is None else f"; run `make reproduce PROFILE={profile} ONLY={notebook[:2]}` first"
         raise FileNotFoundError(f"predictions {path} do not exist{hint}")
+    if notebook is not None:
+        _record_upstream(path, profile)
     with np.load(path, allow_pickle=False) as data:  # no file the project reads may run code
         return {label: data[label] for label in data.files}
 
@@ -85,4 +99,6 @@ def read_table(name, profile, notebook=None):
     if not path.exists():
         hint = "" if notebook is None else f"; run `make reproduce PROFILE={profile} ONLY={notebook[:2]}` first"
         raise FileNotFoundError(f"results table {path} does not exist{hint}")
+    if notebook is not None:
+        _record_upstream(path, profile)
     return pd.read_csv(path)

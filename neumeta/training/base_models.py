@@ -77,7 +77,7 @@ def recipe_checkpoint_paths(arch, P, name, key):
     bf16 = bool(P["base_bf16"]) and bf16_in_hardware()
     if P["base_bf16"] and not bf16:
         reduced = _recipe_paths(arch, P, name, key, bf16=True)
-        if reduced[-1].exists():
+        if is_built(reduced[-1]):
             return reduced
     return _recipe_paths(arch, P, name, key, bf16=bf16)
 

@@ -4,7 +4,7 @@ Measures the real training step (CIFAR loader with one worker, bf16 autocast, ch
 ResNet-20 at the profile's batch size, first as one run with every torch thread, then as two runs at
 once with one thread each, and prints seconds per step and the throughput ratio:
 
-    python -m neumeta.training.parallel_bench cpu            # ~1 min on a 2-core CPU; measured here: 1.26x
+    python -m neumeta.training.parallel_bench cpu            # about a minute; prints the throughput ratio
 
 Same process tree, same machine, back to back, so the ratio is meaningful even where absolute
 times are noisy. ``--worker`` is the internal entry point of one run.
@@ -16,6 +16,8 @@ import sys
 import time
 
 import torch
+
+from neumeta.training.base_models import base_train_config
 from torch.utils.data import DataLoader
 
 from neumeta.training.classifier import cross_entropy_objective
@@ -41,7 +43,7 @@ def time_steps(P, steps, root=None, warmup=WARMUP_STEPS):
     for i, (x, y) in zip(range(warmup + steps), epochs()):
         if i == warmup:
             t0 = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=P["base_bf16"]):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=base_train_config("resnet20", P).bf16):
             loss, _ = cross_entropy_objective(model, x.to(memory_format=torch.channels_last), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
