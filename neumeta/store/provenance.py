@@ -23,9 +23,11 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 def _imported_modules(source, package=None):
     """``neumeta.*`` modules a piece of Python imports (at any depth of the code: function-level too);
     ``package``: the dotted package of the file, to resolve its relative imports."""
+    # IPython magics and shell lines are not Python: blank them, keep the rest of the cell
+    source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
     try:
         tree = ast.parse(source)
-    except SyntaxError:  # notebook magics; the rest of the cell still counts through the other cells
+    except SyntaxError:
         return set()
     found = set()
     for node in ast.walk(tree):

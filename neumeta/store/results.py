@@ -78,27 +78,27 @@ def _record_upstream(path, profile):
         json.dump(seen, f, indent=1, sort_keys=True)
 
 
+def _stored_file(name, profile, notebook, what):
+    """``<name>`` of this run (``notebook=None``) or of another notebook's stored results, which then counts
+    as an input of this run (``_record_upstream``); one clear error if it is not there."""
+    folder = results_dir(profile) if notebook is None else RESULTS_ROOT / profile / notebook
+    path = folder / name
+    if not path.exists():
+        hint = "" if notebook is None else f"; run `make reproduce PROFILE={profile} ONLY={notebook[:2]}` first"
+        raise FileNotFoundError(f"{what} {path} does not exist{hint}")
+    if notebook is not None:
+        _record_upstream(path, profile)
+    return path
+
+
 def read_predictions(name, profile, notebook=None):
     """``{label: int array}`` written by ``write_predictions`` (this run's, or a stored notebook's)."""
     import numpy as np
-    folder = results_dir(profile) if notebook is None else RESULTS_ROOT / profile / notebook
-    path = folder / f"{name}.npz"
-    if not path.exists():
-        hint = "" if notebook is None else f"; run `make reproduce PROFILE={profile} ONLY={notebook[:2]}` first"
-        raise FileNotFoundError(f"predictions {path} do not exist{hint}")
-    if notebook is not None:
-        _record_upstream(path, profile)
+    path = _stored_file(f"{name}.npz", profile, notebook, "predictions")
     with np.load(path, allow_pickle=False) as data:  # no file the project reads may run code
         return {label: data[label] for label in data.files}
 
 
 def read_table(name, profile, notebook=None):
     """A table of this run (``notebook=None``) or the stored table of another notebook."""
-    folder = results_dir(profile) if notebook is None else RESULTS_ROOT / profile / notebook
-    path = folder / f"{name}.csv"
-    if not path.exists():
-        hint = "" if notebook is None else f"; run `make reproduce PROFILE={profile} ONLY={notebook[:2]}` first"
-        raise FileNotFoundError(f"results table {path} does not exist{hint}")
-    if notebook is not None:
-        _record_upstream(path, profile)
-    return pd.read_csv(path)
+    return pd.read_csv(_stored_file(f"{name}.csv", profile, notebook, "results table"))
