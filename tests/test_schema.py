@@ -55,3 +55,18 @@ def test_papermill_with_a_misspelt_parameter_fails_before_any_work(tmp_path):
     assert out.returncode != 0
     text = out.stdout + out.stderr
     assert "ProfileValueError" in text and "unknown parameter" in text and "base_resnet_epochs" in text
+
+
+@pytest.mark.parametrize("command", [
+    ["neumeta.training.base_models", "nope"], ["neumeta.baselines.table2", "nope"],
+    ["neumeta.method.experiment", "nope", "lenet"], ["neumeta.store.artifacts", "nope"],
+    ["neumeta.method.experiment", "smoke", "lenet", "--set", "inr_epochs=0"],
+    ["neumeta.baselines.table2", "smoke", "imagenet"],
+    ["neumeta.method.export", "--profile", "smoke", "--width", "0", "--out", "x.pt"],
+])
+def test_every_command_line_refuses_a_bad_value_in_one_line_before_any_work(command, tmp_path):
+    out = subprocess.run([sys.executable, "-m", *command], cwd=tmp_path, capture_output=True, text=True,
+                         env={**__import__("os").environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr and "error:" in out.stderr
+    assert not list(tmp_path.iterdir())  # nothing written

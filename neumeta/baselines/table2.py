@@ -164,7 +164,7 @@ def ordering_rows(predictions, labels, gamma_of_width, seed=0):
 if __name__ == "__main__":
     import argparse
 
-    from neumeta.store.profiles import resolve_profile
+    from neumeta.store.profiles import cli_profile
     parser = argparse.ArgumentParser(prog="python -m neumeta.baselines.table2", description="Train every Table 2 baseline.")
     parser.add_argument("profile", nargs="?")
     parser.add_argument("datasets", nargs="*", help="default: the profile's table2_datasets")
@@ -172,7 +172,10 @@ if __name__ == "__main__":
                         help="pass over a model another process is training instead of stopping")
     parser.add_argument("--status", action="store_true", help="list every stage's epochs done; train nothing")
     args = parser.parse_args()
-    P = resolve_profile(args.profile)
+    P = cli_profile(parser, args.profile)
+    unknown = [d for d in args.datasets if d not in ("cifar10", "cifar100")]
+    if unknown:
+        parser.error(f"datasets {unknown}: Table 2 runs on cifar10 and cifar100")
     if args.status:
         _print_status(training_status(P, args.datasets or None))
         raise SystemExit(0)

@@ -79,7 +79,7 @@ if __name__ == "__main__":  # train (or resume) one INR outside the notebooks, e
 
     import yaml
 
-    from neumeta.store.profiles import load_profile, resolve_profile
+    from neumeta.store.profiles import cli_profile
     from neumeta.seed import seed_everything
     parser = argparse.ArgumentParser(prog="python -m neumeta.method.experiment",
                                      description="Train (or resume) the NeuMeta INR of one architecture.")
@@ -89,14 +89,14 @@ if __name__ == "__main__":  # train (or resume) one INR outside the notebooks, e
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one profile value (YAML syntax), e.g. --set inr_epochs=36")
     args = parser.parse_args()
-    known = load_profile(args.profile)
+    known = cli_profile(parser, args.profile)
     overrides = {}
     for item in args.set:
         key, sep, value = item.partition("=")
         if not sep or key not in known:
             parser.error(f"--set {item!r}: expected KEY=VALUE with KEY one of the profile's keys")
         overrides[key] = yaml.safe_load(value)
-    P = resolve_profile(args.profile, overrides)
+    P = cli_profile(parser, args.profile, overrides)
     seed_everything(P["seed"])  # as notebook 20 does before each INR
     inr, _, info = train_neumeta(args.arch, args.dataset or DEFAULT_DATASET[args.arch], P)
     print(f"{info['checkpoint']}: {info['epochs']} epochs (the last EMA epoch is the result), "

@@ -70,3 +70,12 @@ def resolve_profile(name=None, namespace=None, strict=None):
         if key != "profile" and namespace.get(key) is not None:
             values[key] = namespace[key]
     return check_profile(values)
+
+
+def cli_profile(parser, name, overrides=None):
+    """``resolve_profile`` for a command line: a bad profile name or value ends the command through
+    ``parser.error`` (one line naming the value and what is allowed, exit code 2) before any work."""
+    try:
+        return resolve_profile(name, overrides or {}, strict=False)
+    except ValueError as e:  # UnknownProfileError and ProfileValueError are ValueErrors
+        parser.error(str(e))

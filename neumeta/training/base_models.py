@@ -204,10 +204,13 @@ def _merge_stages(last):
 
 
 if __name__ == "__main__":  # python -m neumeta.training.base_models cpu : train every base model of a profile
-    import sys
+    import argparse
 
-    from neumeta.store.profiles import resolve_profile
-    P = resolve_profile(sys.argv[1] if len(sys.argv) > 1 else None)
+    from neumeta.store.profiles import cli_profile
+    parser = argparse.ArgumentParser(prog="python -m neumeta.training.base_models",
+                                     description="Train (or reuse) every base model of a profile.")
+    parser.add_argument("profile", nargs="?")
+    P = cli_profile(parser, parser.parse_args().profile)
     for ds in P["base_cifar_datasets"]:
         seed_everything(P["seed"])
         print(train_base_model("resnet20", ds, P)[1]["test_acc"], flush=True)
