@@ -60,11 +60,12 @@ def _git_commit(paths=CODE_PATHS):
 
 
 def _code_state():
-    """One hash of the code as it is now: the commit plus any uncommitted change to the code paths."""
+    """One hash of the code as it is now: the committed trees of the code paths (a commit of docs, results or
+    checkpoints leaves it unchanged) plus any uncommitted change to them."""
     import hashlib
     try:
         parts = [subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True).stdout for cmd in (
-            ["git", "rev-parse", "HEAD"], ["git", "diff", "HEAD", "--", *CODE_PATHS],
+            ["git", "rev-parse", *(f"HEAD:{p}" for p in CODE_PATHS)], ["git", "diff", "HEAD", "--", *CODE_PATHS],
             ["git", "status", "--porcelain", "--untracked-files=all", "--", *CODE_PATHS])]
     except OSError:
         return None
