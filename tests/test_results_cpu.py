@@ -193,8 +193,6 @@ def test_table2_ordering_gives_every_pair_at_every_gamma_with_an_interval_that_d
         assert r.diff == pytest.approx(table.loc[r.a, gamma] - table.loc[r.b, gamma], abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="the cpu INRs are retraining (deterministic permutation, no model selection); "
-                                       "notebooks 20-40 are rerun from a clean tree once they are built")
 def test_no_committed_cpu_result_is_stale_or_dirty():
     from neumeta.store.provenance import check
     bad = [(stem, status, reason) for stem, status, reason in check("cpu") if status in ("stale", "dirty")]
