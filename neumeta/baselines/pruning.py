@@ -22,6 +22,47 @@ CRITERIA = ("random", "l1", "l2", "taylor", "hessian", "lamp", "fpgm")
 NEEDS_GRADIENTS = ("taylor", "hessian")
 
 
+class HessianImportance(tp.importance.HessianImportance):
+    """torch-pruning's Hessian (OBD) criterion with the documented estimator: the *mean* of the squared
+    per-sample gradients. Its own ``accumulate_grad`` (1.6.1) looks parameter *names* up in dicts keyed by
+    the parameters, so every call overwrites the sum and only the last sample counted."""
+
+    def add_samples(self, model, per_sample):
+        """Add squared per-sample gradients (``{name: [B, *shape]}``) of ``model``'s parameters."""
+        for name, p in model.named_parameters():
+            if name in per_sample:
+                g = per_sample[name]
+                self._accu_grad[p] = self._accu_grad.get(p, 0) + g.pow(2).sum(0)
+                self._counter[p] = self._counter.get(p, 0) + len(g)
+                if p.grad is None:  # torch-pruning writes the mean into p.grad when it scores
+                    p.grad = torch.zeros_like(p)
+
+
+class _BlockAndHead(torch.nn.Module):
+    """A CIFAR ResNet from its trunk's activations on: the varying block, then the head."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, h):
+        return self.net.head(self.net.varying_block()(h))
+
+
+def per_sample_gradients(forward, model, x, y):
+    """``{name: [B, *shape]}``: the cross-entropy gradient of each sample of the batch on its own, for every
+    parameter of ``model`` that ``forward`` uses, in one vectorised pass (``torch.func``), not B backwards."""
+    from torch.func import functional_call, grad, vmap
+    prefix = "net." if isinstance(forward, _BlockAndHead) else ""
+    params = {prefix + k: v.detach() for k, v in model.named_parameters()}
+
+    def loss(p, xi, yi):
+        return F.cross_entropy(functional_call(forward, p, (xi[None],)), yi[None])
+
+    grads = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    return {k[len(prefix):]: g for k, g in grads.items()}
+
+
 def importance(criterion):
     """The torch-pruning importance for ``criterion`` (paper: random, L1, L2, Taylor, Hessian)."""
     makers = {
@@ -29,7 +70,7 @@ def importance(criterion):
         "l1": lambda: tp.importance.MagnitudeImportance(p=1, group_reduction="first"),
         "l2": lambda: tp.importance.MagnitudeImportance(p=2, group_reduction="first"),
         "taylor": lambda: tp.importance.TaylorImportance(group_reduction="first"),
-        "hessian": lambda: tp.importance.HessianImportance(group_reduction="first"),
+        "hessian": lambda: HessianImportance(group_reduction="first"),
         "lamp": lambda: tp.importance.LAMPImportance(p=2, group_reduction="first"),
         "fpgm": lambda: tp.importance.FPGMImportance(p=2, group_reduction="first"),
     }
@@ -53,12 +94,15 @@ def full_width(model, arch):
     return _layers(model, arch)[0][0].out_channels
 
 
-def prune_to_width(model, arch, width, criterion, example_inputs, calibration=(), iterative_steps=5, seed=0):
+def prune_to_width(model, arch, width, criterion, example_inputs, calibration=(), iterative_steps=5, seed=0,
+                   calibration_from_trunk=False):
     """A pruned copy of ``model`` whose resized part has width ``width``.
 
     ``calibration`` is an iterable of (x, y) batches for the gradient-based criteria (Taylor:
     summed batch gradients; Hessian: squared per-sample gradients, torch-pruning's estimator).
-    The input model is left untouched.
+    With ``calibration_from_trunk`` the x are the trunk's activations (``trunk_batches``): pruning
+    leaves the trunk alone and the criteria read gradients of the pruned block only, so the
+    backward passes start at the block. The input model is left untouched.
     """
     width = check_width(width, "width")
     full = full_width(model, arch)
@@ -76,21 +120,20 @@ def prune_to_width(model, arch, width, criterion, example_inputs, calibration=()
                                   pruning_ratio_dict={m: ratio for m in targets}, pruning_ratio=0.0,
                                   ignored_layers=ignored)
     batches = list(calibration) if criterion in NEEDS_GRADIENTS else []
+    forward = _BlockAndHead(pruned) if calibration_from_trunk else pruned
     if criterion in NEEDS_GRADIENTS and not batches:
         raise ValueError(f"criterion {criterion!r} needs calibration batches")
     for _ in range(iterative_steps):
         if criterion == "taylor":
-            pruned.zero_grad()
+            # zeros, not None: torch-pruning scores every group, also those of layers the loss skips (the trunk)
+            for p in pruned.parameters():
+                p.grad = torch.zeros_like(p)
             for x, y in batches:
-                F.cross_entropy(pruned(x), y).backward()
+                F.cross_entropy(forward(x), y).backward()
         elif criterion == "hessian":
             imp.zero_grad()
             for x, y in batches:
-                losses = F.cross_entropy(pruned(x), y, reduction="none")
-                for k in range(len(losses)):  # torch-pruning's estimator wants one gradient per sample
-                    pruned.zero_grad()
-                    losses[k].backward(retain_graph=k < len(losses) - 1)
-                    imp.accumulate_grad(pruned)
+                imp.add_samples(pruned, per_sample_gradients(forward, pruned, x, y))
         pruner.step()
     pruned.zero_grad(set_to_none=True)
     got = _layers(pruned, arch)[0][0].out_channels
@@ -109,6 +152,13 @@ def calibration_batches(train, batches, batch_size, seed):
         if len(out) == batches:
             break
     return out
+
+
+@torch.no_grad()
+def trunk_batches(model, batches):
+    """``batches`` of (images, labels) as (trunk activations, labels), for ``calibration_from_trunk``."""
+    model.eval()
+    return [(model.trunk(x), y) for x, y in batches]
 
 
 def fine_tune(model, train, steps, lr, batch_size, seed):

@@ -79,12 +79,30 @@ def plain_network(model, width):
     return plain.eval(), source
 
 
-def recalibrate_bn(network, dataset, images, prefix=BLOCK, batch_size=200, seed=0):
+def calibration_subset(dataset, images, seed=0):
+    """The ``images`` training images (seeded random choice, in a fixed order) BN recalibration sees."""
+    keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:images].tolist()
+    return torch.utils.data.Subset(dataset, keep)
+
+
+def recalibrate_bn(network, dataset, images, prefix=BLOCK, batch_size=200, seed=0, trunk=None):
     """Re-estimate the running statistics of the BN layers under ``prefix`` on ``images`` images of
     ``dataset`` (cumulative average, as ``torch.optim.swa_utils.update_bn`` does). Only the varying
-    block is recalibrated: ``update_bn`` would also move the trunk's statistics, which every width shares."""
+    block is recalibrated: ``update_bn`` would also move the trunk's statistics, which every width shares.
+
+    ``trunk``: the ``TrunkFeatures`` of ``calibration_subset(dataset, images, seed)``; the block then
+    runs on those activations instead of the whole network on the images (same statistics: the
+    trunk is in eval mode either way)."""
     bns = [m for n, m in network.named_modules() if isinstance(m, nn.BatchNorm2d) and n.startswith(prefix)]
-    keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:images].tolist()
+    if trunk is not None:
+        trunk.check(network)
+        if len(trunk) != min(images, len(dataset)):
+            raise ValueError(f"the trunk activations cover {len(trunk)} images, recalibration uses {images}")
+        batches = (trunk.features[i:i + batch_size] for i in range(0, len(trunk), batch_size))
+        run = network.varying_block()
+    else:
+        batches = (x for x, _ in DataLoader(calibration_subset(dataset, images, seed), batch_size=batch_size))
+        run = network
     network.eval()
     momenta = [bn.momentum for bn in bns]
     for bn in bns:
@@ -92,8 +110,8 @@ def recalibrate_bn(network, dataset, images, prefix=BLOCK, batch_size=200, seed=
         bn.momentum = None  # None = cumulative moving average over all batches
         bn.train()
     with torch.no_grad():
-        for x, _ in DataLoader(torch.utils.data.Subset(dataset, keep), batch_size=batch_size):
-            network(x)
+        for x in batches:
+            run(x)
     for bn, momentum in zip(bns, momenta):
         bn.momentum = momentum
     return network.eval()

@@ -66,19 +66,19 @@ def train_inn(dataset, P):
     return train_with_recipe(model, "resnet20", dataset, P, paths, meta, f"inn/{dataset}", objective=inn_objective)
 
 
-def sample_networks(method, model, width, calibration, P):
+def sample_networks(method, model, width, calibration, P, calib_trunk=None):
     """``[(variant, plain ResNet-20 at width)]`` for a trained shared-weight model.
 
     Slimmable: its own BN at a trained width; elsewhere the nearest trained width's BN ("borrowed BN")
-    and the same network with the block's BN recalibrated on training images.
-    INN: one network (no BN in the sampled part, nothing to recalibrate)."""
+    and the same network with the block's BN recalibrated on training images (on ``calib_trunk``, the
+    ``TrunkFeatures`` of those images, when given). INN: one network (no BN in the sampled part)."""
     if method == "INN":
         return [("sampled", inn_network(model, width))]
     network, source = slimmable_network(model, width)
     if source == width:
         return [("own BN", network)]
     recalibrated = recalibrate_bn(slimmable_network(model, width)[0], calibration, P["table2_bn_calib_images"],
-                                  seed=P["seed"])
+                                  seed=P["seed"], trunk=calib_trunk)
     return [(f"borrowed BN (d={source})", network), ("recalibrated BN", recalibrated)]
 
 

@@ -25,6 +25,8 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 
 from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
+from neumeta.evaluation.trunk import TrunkFeatures
+from neumeta.method.merge import merged_weights
 from neumeta.metrics import evaluate_accuracy, predict
 from neumeta.progress import progress
 from neumeta.training.classifier import NonFiniteLossError, check_finite, limit_dataset  # noqa: F401
@@ -121,22 +123,25 @@ def fit_reconstruction(inr, target, steps, lr, desc="reconstruction", seed=0):
 
 
 @torch.no_grad()
-def evaluate_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None):
-    """Top-1 accuracy (%) of the network generated at ``width`` (K-sample merged weights);
-    ``size_floor``: see ``NeuMetaINR.coordinates``."""
-    inr.check_memory(width, samples)
-    generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator,
-                            size_floor=size_floor)
-    return evaluate_accuracy(lambda x: target(x, generated), dataset, batch_size, desc=f"eval d={width}")
+def evaluate_width(inr, target, data, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None,
+                   rule="mc"):
+    """Top-1 accuracy (%) of the network generated at ``width``; see ``predict_width``."""
+    preds, labels = predict_width(inr, target, data, width, samples, noise, batch_size, generator, size_floor, rule)
+    return 100.0 * (preds == labels).sum().item() / len(labels)
 
 
 @torch.no_grad()
-def predict_width(inr, target, dataset, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None):
-    """``(predicted classes, labels)`` of the network generated at ``width``, as ``evaluate_width`` scores it."""
+def predict_width(inr, target, data, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None,
+                  rule="mc"):
+    """``(predicted classes, labels)`` of the network generated at ``width`` with merged weights
+    (``rule``: the paper's K = ``samples`` Monte-Carlo merge, or a deterministic one, see ``merge.py``).
+    ``data``: a dataset (full pass) or the ``TrunkFeatures`` of the target network (block only, same
+    predictions). ``size_floor``: see ``NeuMetaINR.coordinates``."""
     inr.check_memory(width, samples)
-    generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples, generator=generator,
-                            size_floor=size_floor)
-    return predict(lambda x: target(x, generated), dataset, batch_size, desc=f"predict d={width}")
+    generated = merged_weights(inr, width, rule, noise, samples, generator, size_floor)
+    if isinstance(data, TrunkFeatures):
+        return data.predict(target.net, generated)
+    return predict(lambda x: target(x, generated), data, batch_size, desc=f"predict d={width}")
 
 
 def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch_end=None):

@@ -68,6 +68,14 @@ class CifarResNet(nn.Module):
         x = self.relu(self.bn1(self.conv1(x)))
         return self.layer3[:-1](self.layer2(self.layer1(x)))
 
+    def trunk_modules(self):
+        """The modules ``trunk`` runs: what must be equal for two networks to share its activations."""
+        return [self.conv1, self.bn1, self.layer1, self.layer2, self.layer3[:-1]]
+
+    def varying_block(self):
+        """The block whose inner width ``hidden_dim`` varies: it runs on the trunk's output, ``head`` after it."""
+        return self.layer3[-1]
+
     def head(self, x):
         return self.fc(self.avgpool(x).flatten(1))
 
