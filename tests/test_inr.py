@@ -43,8 +43,9 @@ def test_noise_never_changes_routing(inr):
     finally:
         for h in hooks:
             h.remove()
-    assert seen == {"layer3/2/conv1/weight": [48 * 64], "layer3/2/conv1/bias": [48],
-                    "layer3/2/conv2/weight": [64 * 48], "layer3/2/conv2/bias": [64]}
+    rows = {key: sum(n) for key, n in seen.items()}  # large tensors arrive in row chunks
+    assert rows == {"layer3/2/conv1/weight": 48 * 64, "layer3/2/conv1/bias": 48,
+                    "layer3/2/conv2/weight": 64 * 48, "layer3/2/conv2/bias": 64}
 
 
 def test_noise_moves_positions_but_not_sizes(inr):

@@ -148,8 +148,8 @@ class NeuMetaINR(nn.Module):
         for name, (raw, shape) in self.coordinates(width, size_floor).items():
             f = self.features(raw, noise, samples, generator, offsets)  # [K, N, 4]
             fan = shape[1] if len(shape) > 1 else 1
-            # With K > 1, row chunks keep the K x rows hidden activations in cache: bitwise the numbers of
-            # one big batch, about 3x faster at K = 100 (benchmarks/). One draw (training) stays one batch.
+            # With K > 1, row chunks keep the K x rows hidden activations in cache: about 3x faster at K = 100
+            # (benchmarks/) and, at that size, bitwise the numbers of one big batch. One draw stays one batch.
             step = f.shape[1] if samples == 1 else max(1, CHUNK_ROWS // samples)
             y = torch.cat([self.head_output(name, f[:, i:i + step]) for i in range(0, f.shape[1], step)], dim=1)
             out[name] = self._merge((y / fan).reshape(samples, *shape), reduce)

@@ -114,6 +114,8 @@ SCHEMA = {
     "inr_lenet_widths": _int(many=True, min_len=1, **WIDTH),
     "bench_steps": _int(1, 10_000),
     "expect_inr_gap": _num(0, 100, many=True, nullable=True),
+    "expect_step_ratio": _num(0, 1000, nullable=True),
+    "inr_merge_points": _int(1, 16, many=True),
     "prune_criteria": Rule("choice", choices=CRITERIA, many=True, min_len=1),
     "prune_resnet20_widths": _int(many=True, min_len=1, **WIDTH),
     "prune_lenet_widths": _int(many=True, min_len=1, **WIDTH),
