@@ -1,6 +1,7 @@
 # make reproduce [PROFILE=cpu] [ONLY=00,20] [FORCE=1]   regenerate tables and figures
 # make test                                             the whole test suite (smoke profile)
 # make artifacts [PROFILE=cpu]                          every artifact of a profile: key, inputs, built or not
+# make benchmark [PROFILE=cpu]                          old vs new evaluation path, as ratios (results/PROFILE/benchmarks)
 # make data                                             unpack ../shared/data into $(DATA)
 PROFILE ?= cpu
 ONLY ?=
@@ -12,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.neumeta-installed
 
-.PHONY: reproduce test data venv clean-scratch artifacts
+.PHONY: reproduce test data venv clean-scratch artifacts benchmark
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,3 +47,7 @@ test: venv
 
 clean-scratch:
 	rm -rf results/scratch figures/scratch
+
+# Old vs new evaluation path on this machine (ratios, prediction agreement) -> results/$(PROFILE)/benchmarks/
+benchmark: venv data
+	$(PY) benchmarks/evaluation.py --profile $(PROFILE)

@@ -168,7 +168,7 @@ def _cifar_jpeg_arrays(root, split):
     cache = root / "cifar10-jpeg" / f"{split}-cache.npz"
     if cache.exists():
         try:
-            with np.load(cache) as z:
+            with np.load(cache, allow_pickle=False) as z:
                 return z["images"], z["labels"]
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # unreadable cache: decode again and overwrite it
@@ -176,6 +176,18 @@ def _cifar_jpeg_arrays(root, split):
     with atomic_write(cache, "wb") as f:
         np.savez(f, images=images, labels=labels)
     return images, labels
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """CIFAR's python batches are pickles: dicts of bytes, lists and (in some copies) numpy arrays. Anything
+    else a file asks to construct is refused, so a tampered batch cannot run code."""
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype")}
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a CIFAR batch file")
 
 
 def _cifar_python_arrays(folder, split, label_key):
@@ -186,7 +198,7 @@ def _cifar_python_arrays(folder, split, label_key):
     images, labels = [], []
     for n in names:
         with open(folder / n, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")
+            batch = _CifarUnpickler(f, encoding="bytes").load()
         images.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
         labels += list(batch[label_key])
     return np.concatenate(images), np.asarray(labels, dtype=np.int64)

@@ -237,3 +237,19 @@ def test_unknown_dataset_name():
 def test_bad_split(name):
     with pytest.raises(ValueError, match="split 'validation'"):
         get_dataset(name, "validation", root=FIXTURES)
+
+
+def test_a_cifar_batch_that_would_run_code_is_refused():
+    """CIFAR's python batches are pickles: one whose payload names anything but plain data is refused."""
+    import io
+    import os
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, ("echo ran",))
+
+    plain = pickle.dumps({b"data": np.zeros((2, 3072), dtype=np.uint8), b"labels": [3, 5]})
+    assert data._CifarUnpickler(io.BytesIO(plain), encoding="bytes").load()[b"labels"] == [3, 5]
+    with pytest.raises(pickle.UnpicklingError, match="refusing"):
+        data._CifarUnpickler(io.BytesIO(pickle.dumps({b"data": Payload()})), encoding="bytes").load()

@@ -11,6 +11,7 @@ every failure and exits non-zero.
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import platform
 import shutil
@@ -205,6 +206,30 @@ def start_force_run(profile, notebooks):
     return path
 
 
+class _CellLog(logging.Handler):
+    """papermill's log of a running notebook as lines that say where it is: "[neumeta] 30_table2 cell 8/17"
+    when a cell starts, then the cell's printed output (progress lines included), each line prefixed."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.notebook, self.cells = "", 0
+
+    def emit(self, record):
+        message = record.getMessage()
+        if message.startswith("Executing Cell "):
+            number = message[len("Executing Cell "):].rstrip("-").strip()
+            text = f"[neumeta] {self.notebook} cell {number}/{self.cells}"
+        elif message.startswith(("Ending Cell", "Executing notebook with kernel", "Input Notebook", "Output Notebook")):
+            return
+        else:
+            text = "\n".join(f"  {self.notebook} | {line}" for line in message.rstrip().splitlines() if line.strip())
+        if text:
+            print(text, flush=True)
+
+
+CELL_LOG = _CellLog()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=os.environ.get("NEUMETA_PROFILE", "cpu"))
@@ -223,8 +248,15 @@ def main(argv=None):
     force = args.force or force_retrain()  # FORCE from the environment is one forced run too
     force_file = start_force_run(args.profile, [nb.stem for nb in notebooks]) if force else None
     failures = []
+    papermill_log = logging.getLogger("papermill")
+    if not args.quiet:  # without a handler papermill's INFO lines (cells, printed output) go nowhere
+        papermill_log.addHandler(CELL_LOG)
+        papermill_log.setLevel(logging.INFO)
+        papermill_log.propagate = False
     for nb in notebooks:
         print(f"[neumeta] {nb.name} (profile {args.profile}) ...", flush=True)
+        CELL_LOG.notebook = nb.stem
+        CELL_LOG.cells = len(json.loads(nb.read_text())["cells"]) + 1  # papermill injects the parameters cell
         t0 = time.perf_counter()
         try:
             error = run_notebook(nb, args.profile, force=force, log_output=not args.quiet)
