@@ -43,7 +43,7 @@ artifacts: venv
 	$(PY) -m neumeta.store.artifacts $(PROFILE)
 
 test: venv
-	TQDM_DISABLE=1 $(PY) -m pytest -q
+	TQDM_DISABLE=1 $(PY) -m pytest -q --durations=15
 
 clean-scratch:
 	rm -rf results/scratch figures/scratch

@@ -1,5 +1,6 @@
 """`make reproduce`'s verdict: accuracies must match exactly, timings are free, new tables are named."""
 import pandas as pd
+import pytest
 
 from neumeta.store.compare import compare_table
 
@@ -21,3 +22,11 @@ def test_a_new_or_reshaped_table_is_named():
     t = pd.DataFrame({"metric": ["a"], "value": [1.0]})
     assert compare_table(t, None)[0][4] == "new"
     assert compare_table(pd.concat([t, t]), t)[0][4] == "shape"
+
+
+def test_nothing_to_compare_is_an_error_not_a_pass(capsys):
+    from neumeta.store.compare import main
+    for argv in (["--profile", "no-such-profile"], ["--profile", "cpu", "--only", "99"]):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2 and "nothing to compare" in capsys.readouterr().err

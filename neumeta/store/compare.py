@@ -52,11 +52,15 @@ def compare_table(new, old):
 
 
 def compare(profile, only=None):
-    """Print the verdict per notebook; returns the number of non-timing differences."""
+    """Print the verdict per notebook; returns the number of non-timing differences. Raises
+    ``FileNotFoundError`` when there is nothing to compare (no results for ``profile``, or none of ``only``)."""
     total = 0
-    for folder in sorted((RESULTS_ROOT / profile).glob("[0-9][0-9]_*")):
-        if only and not any(folder.name.startswith(o.zfill(2)) or folder.name == o for o in only):
-            continue
+    folders = [f for f in sorted((RESULTS_ROOT / profile).glob("[0-9][0-9]_*"))
+               if not only or any(f.name.startswith(o.zfill(2)) or f.name == o for o in only)]
+    if not folders:
+        raise FileNotFoundError(f"no results of profile {profile!r}" + (f" for notebooks {only}" if only else "")
+                                + f" under {RESULTS_ROOT.name}/: nothing to compare (run `make reproduce` first)")
+    for folder in folders:
         changed, timings, tables = [], 0, 0
         for path in sorted(folder.glob("*.csv")):
             tables += 1
@@ -86,7 +90,10 @@ def main(argv=None):
     parser.add_argument("--only", default="")
     args = parser.parse_args(argv)
     only = [o.strip() for o in args.only.split(",") if o.strip()]
-    changed = compare(args.profile, only)
+    try:
+        changed = compare(args.profile, only)
+    except FileNotFoundError as e:
+        parser.error(str(e))
     print(f"[compare] {'every table reproduced the committed one' if not changed else f'{changed} value(s) differ from the committed tables'}"
           " (accuracies and counts exact on CPU, timings free)")
     return 1 if changed else 0

@@ -223,9 +223,73 @@ def notebook_status(profile="cpu"):
                                f"`results/{profile}/<notebook>/meta.json`._")
 
 
+def merge_rules_table(profile="cpu"):
+    """Per architecture and Gauss-Legendre rule: at how many widths it matches the K-sample merge within the
+    paired interval, and its largest difference."""
+    path = RESULTS_ROOT / profile / "20_neumeta" / "merge_rules.csv"
+    if not path.exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=20`._"
+    t = pd.read_csv(path)
+    lines = ["| model | rule | INR passes (points) | widths within noise of K-merged | largest difference (points) "
+             "| mean difference |", "|---|---|---|---|---|---|"]
+    for (arch, n), g in t.groupby(["arch", "points_per_axis"], sort=False):
+        worst = g.loc[g["diff"].abs().idxmax()]
+        lines.append(f"| {arch} | {n} x {n} Gauss-Legendre + clean | {int(g.points.iloc[0])} | "
+                     f"{int(g.within_noise.sum())} of {len(g)} | {worst['diff']:+.2f} at d = {int(worst.width)} "
+                     f"[{worst.ci_low:+.2f}, {worst.ci_high:+.2f}] | {g['diff'].mean():+.3f} |")
+    return "\n".join(lines) + f"\n\n_Source: `results/{profile}/20_neumeta/merge_rules.csv` (per width, with intervals)._"
+
+
+def benchmark_table(profile="cpu"):
+    """The evaluation benchmark (old path vs new path, same machine, one run)."""
+    import json
+    folder = RESULTS_ROOT / profile / "benchmarks"
+    if not (folder / "evaluation.csv").exists():
+        return f"_Not measured yet: run `make benchmark PROFILE={profile}`._"
+    t = pd.read_csv(folder / "evaluation.csv")
+    meta = json.loads((folder / "evaluation.meta.json").read_text())
+    lines = ["| case | widths | old path (s) | new path (s) | new / old | images predicted differently | note |",
+             "|---|---|---|---|---|---|---|"]
+    for r in t.itertuples():
+        differing = "—" if pd.isna(r.images_differing) else f"{int(r.images_differing)}"
+        note = "" if pd.isna(r.note) else r.note
+        lines.append(f"| {r.case} | {r.widths} | {r.old_seconds:.2f} | {r.new_seconds:.2f} | **{r.new_over_old:.3f}** | "
+                     f"{differing} | {note} |")
+    machine = meta["machine"]
+    return "\n".join(lines) + (f"\n\n_Measured in one run of `make benchmark PROFILE={profile}` "
+                               f"({meta['seconds'] / 60:.0f} min) at commit {str(meta['git']['commit'])[:7]}"
+                               f"{' (dirty tree)' if meta['git']['dirty'] else ''} on {machine['cpu_model']}, "
+                               f"{machine['torch_threads']} torch threads, bf16 in hardware: "
+                               f"{machine['bf16_in_hardware']}. Source: `results/{profile}/benchmarks/evaluation.csv`._")
+
+
+def command_times(profile="cpu"):
+    """How long each command took when last measured: ``make reproduce`` as the sum of the notebooks' last
+    pipeline runs, the others from ``benchmarks/time_command.py``'s table."""
+    import json
+    lines = ["| command | last measured | where |", "|---|---|---|"]
+    runs = [json.loads(p.read_text()) for p in sorted((RESULTS_ROOT / profile).glob("[0-9][0-9]_*/meta.json"))]
+    if runs:
+        total = sum(m["duration_seconds"] for m in runs)
+        threads = sorted({m.get("machine", {}).get("torch_threads") for m in runs} - {None})
+        cpus = sorted({m.get("machine", {}).get("cpu_model") for m in runs} - {None})
+        lines.append(f"| `make reproduce` (PROFILE={profile}, from committed checkpoints) | {total / 60:.1f} min "
+                     f"(sum of the {len(runs)} notebooks' last runs) | {', '.join(cpus)}, "
+                     f"{'/'.join(map(str, threads))} torch threads |")
+    path = RESULTS_ROOT / profile / "benchmarks" / "commands.csv"
+    if path.exists():
+        for r in pd.read_csv(path).itertuples():
+            when = f"{r.seconds / 60:.1f} min" if r.seconds >= 120 else f"{r.seconds:.0f} s"
+            lines.append(f"| `{r.command}` | {when} | {r.cpu_model}, {r.cpu_count} cores, bf16 in hardware: "
+                         f"{r.bf16_in_hardware}; commit {r.commit}{' (dirty)' if r.dirty else ''}, {r.date} |")
+    return "\n".join(lines) + (f"\n\n_Sources: `results/{profile}/<notebook>/meta.json`, "
+                               f"`results/{profile}/benchmarks/commands.csv` (`python benchmarks/time_command.py`)._")
+
+
 BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,
           "pruning": pruning_table, "table2": table2_table, "table2_ordering": table2_ordering,
-          "notebook_status": notebook_status}
+          "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
+          "command_times": command_times}
 
 
 def render(text):

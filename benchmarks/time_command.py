@@ -1,0 +1,56 @@
+"""Run one command and store how long it took: the README's command times come from this table.
+
+    python benchmarks/time_command.py "make test"
+    python benchmarks/time_command.py "make data DATA=/tmp/fresh-data" --name "make data (fresh unpack)"
+
+Streams the command's output, then (only when it succeeded) replaces that command's row in
+``results/<profile>/benchmarks/commands.csv`` atomically: wall seconds, the commit, whether the tree was
+dirty, the CPU, its core count and whether it has bfloat16 in hardware. Exits with the command's code.
+"""
+import argparse
+import datetime as dt
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from neumeta.store.atomic import atomic_write  # noqa: E402
+from neumeta.store.results import REPO_ROOT, RESULTS_ROOT  # noqa: E402
+
+COLUMNS = ["command", "seconds", "commit", "dirty", "cpu_model", "cpu_count", "bf16_in_hardware", "date"]
+
+
+def main(argv=None):
+    from neumeta.store.pipeline import _git_commit, _machine
+    parser = argparse.ArgumentParser(prog="python benchmarks/time_command.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", help="a shell command line, run from the repository root")
+    parser.add_argument("--name", help="the row's name (default: the command itself)")
+    parser.add_argument("--profile", default="cpu", help="the results folder the table goes to")
+    args = parser.parse_args(argv)
+    git = _git_commit(("neumeta", "notebooks", "profiles", "tests", "benchmarks", "Makefile"))
+    t0 = time.perf_counter()
+    rc = subprocess.run(args.command, shell=True, cwd=REPO_ROOT).returncode
+    seconds = time.perf_counter() - t0
+    if rc != 0:
+        print(f"[time_command] {args.command!r} failed (exit {rc}) after {seconds:.0f} s; nothing recorded",
+              file=sys.stderr)
+        return rc
+    machine = _machine()
+    row = dict(command=args.name or args.command, seconds=round(seconds, 1), commit=(git["commit"] or "")[:10],
+               dirty=git["dirty"], cpu_model=machine["cpu_model"], cpu_count=machine["cpu_count"],
+               bf16_in_hardware=machine["bf16_in_hardware"], date=dt.date.today().isoformat())
+    path = RESULTS_ROOT / args.profile / "benchmarks" / "commands.csv"
+    table = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+    table = pd.concat([table[table.command != row["command"]], pd.DataFrame([row])], ignore_index=True)
+    with atomic_write(path, "w", newline="") as f:
+        table[COLUMNS].to_csv(f, index=False, lineterminator="\n")
+    print(f"[time_command] {row['command']}: {seconds:.0f} s, recorded in {path.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
