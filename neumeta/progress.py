@@ -1,10 +1,12 @@
 """One switch for progress bars: interactive runs get tqdm, CI logs stay quiet, headless logs get lines."""
 import os
+import re
 import sys
 
 from tqdm import tqdm
 
 HEADLESS_INTERVAL = 30.0  # seconds between two progress lines in a log
+_ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # cursor moves tqdm uses to stack nested bars
 
 
 class _Lines:
@@ -15,7 +17,7 @@ class _Lines:
         self.stream = stream
 
     def write(self, text):
-        text = text.replace("\r", "").rstrip()
+        text = _ESCAPES.sub("", text).replace("\r", "").rstrip()
         if text:
             self.stream.write(text + "\n")
 
@@ -24,11 +26,13 @@ class _Lines:
 
 
 def progress(iterable=None, **kwargs):
-    # TQDM_DISABLE=1 (set in CI) silences every bar; headless runs (papermill kernels, nohup) print a line
-    # every HEADLESS_INTERVAL seconds.
+    """tqdm, except: TQDM_DISABLE=1 (set in CI) silences every bar; in a headless run (a notebook the pipeline
+    runs, or output to a file) a bar prints one line every HEADLESS_INTERVAL seconds, and only once it has run
+    that long: the many short bars (one evaluation pass) stay out of the log, long work shows it is moving."""
     kwargs.setdefault("disable", os.environ.get("TQDM_DISABLE", "0") == "1")
     pipeline_kernel = bool(os.environ.get("NEUMETA_NOTEBOOK"))  # a notebook the pipeline runs through papermill
     if pipeline_kernel or (not sys.stderr.isatty() and "ipykernel" not in sys.modules):
+        kwargs.setdefault("delay", HEADLESS_INTERVAL)
         kwargs.setdefault("mininterval", HEADLESS_INTERVAL)
         kwargs.setdefault("file", _Lines(sys.stderr))
         kwargs.setdefault("ascii", True)

@@ -224,19 +224,19 @@ def notebook_status(profile="cpu"):
 
 
 def merge_rules_table(profile="cpu"):
-    """Per architecture and Gauss-Legendre rule: at how many widths it matches the K-sample merge within the
-    paired interval, and its largest difference."""
+    """Per architecture and merge rule: at how many widths it matches the K-sample merge within the paired
+    interval, and by how much it differs (the same K draws from another seed are the yardstick)."""
     path = RESULTS_ROOT / profile / "20_neumeta" / "merge_rules.csv"
     if not path.exists():
         return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=20`._"
     t = pd.read_csv(path)
-    lines = ["| model | rule | INR passes (points) | widths within noise of K-merged | largest difference (points) "
-             "| mean difference |", "|---|---|---|---|---|---|"]
-    for (arch, n), g in t.groupby(["arch", "points_per_axis"], sort=False):
+    lines = ["| model | rule | INR passes per width | widths within noise of the K-merged network | mean \\|difference\\| "
+             "(points) | largest difference (points) |", "|---|---|---|---|---|---|"]
+    for (arch, rule), g in t.groupby(["arch", "rule"], sort=False):
         worst = g.loc[g["diff"].abs().idxmax()]
-        lines.append(f"| {arch} | {n} x {n} Gauss-Legendre + clean | {int(g.points.iloc[0])} | "
-                     f"{int(g.within_noise.sum())} of {len(g)} | {worst['diff']:+.2f} at d = {int(worst.width)} "
-                     f"[{worst.ci_low:+.2f}, {worst.ci_high:+.2f}] | {g['diff'].mean():+.3f} |")
+        lines.append(f"| {arch} | {rule} | {int(g.points.iloc[0])} | {int(g.within_noise.sum())} of {len(g)} | "
+                     f"{g['diff'].abs().mean():.3f} | {worst['diff']:+.2f} at d = {int(worst.width)} "
+                     f"[{worst.ci_low:+.2f}, {worst.ci_high:+.2f}] |")
     return "\n".join(lines) + f"\n\n_Source: `results/{profile}/20_neumeta/merge_rules.csv` (per width, with intervals)._"
 
 
