@@ -1,0 +1,27 @@
+"""The command-time table behind the README's times: a success is recorded, a failure is not."""
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _time_command(monkeypatch, tmp_path):
+    spec = importlib.util.spec_from_file_location("time_command", REPO / "benchmarks" / "time_command.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "RESULTS_ROOT", tmp_path)
+    return module
+
+
+def test_a_command_that_succeeds_is_recorded_once_and_a_failure_leaves_the_table(monkeypatch, tmp_path):
+    tool = _time_command(monkeypatch, tmp_path)
+    table = tmp_path / "cpu" / "benchmarks" / "commands.csv"
+    assert tool.main(["true", "--name", "quick"]) == 0
+    assert tool.main(["sleep 0.2", "--name", "quick"]) == 0  # the same name replaces its row
+    rows = pd.read_csv(table)
+    assert list(rows.command) == ["quick"] and rows.seconds.item() >= 0.2
+    before = table.read_bytes()
+    assert tool.main(["exit 3", "--name", "quick"]) == 3
+    assert table.read_bytes() == before  # a failed run records nothing
