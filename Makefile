@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.neumeta-installed
 
-.PHONY: reproduce test data venv clean-scratch artifacts benchmark
+.PHONY: reproduce test test-slow data venv clean-scratch artifacts benchmark
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,3 +51,7 @@ clean-scratch:
 # Old vs new evaluation path on this machine (ratios, prediction agreement) -> results/$(PROFILE)/benchmarks/
 benchmark: venv data
 	$(PY) benchmarks/evaluation.py --profile $(PROFILE)
+
+# The full-size checks left out of `make test` (minutes each; not in CI)
+test-slow: venv data
+	TQDM_DISABLE=1 $(PY) -m pytest -q -m slow --durations=15

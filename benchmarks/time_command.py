@@ -48,7 +48,7 @@ def main(argv=None):
     table = pd.concat([table[table.command != row["command"]], pd.DataFrame([row])], ignore_index=True)
     with atomic_write(path, "w", newline="") as f:
         table[COLUMNS].to_csv(f, index=False, lineterminator="\n")
-    print(f"[time_command] {row['command']}: {seconds:.0f} s, recorded in {path.relative_to(REPO_ROOT)}")
+    print(f"[time_command] {row['command']}: {seconds:.0f} s, recorded in {path}")
     return 0
 
 
