@@ -101,3 +101,16 @@ def test_a_code_change_during_a_run_marks_its_results_dirty(tmp_path, monkeypatc
     assert pipeline._code_changed(start, pipeline._git_commit()) is True
     git("commit", "-qam", "code")
     assert pipeline._code_changed(start, pipeline._git_commit()) is True
+
+
+def test_headless_log_names_the_cell_and_prefixes_output(capsys):
+    """What `make reproduce` prints while a notebook runs: the cell it is in, then the cell's output."""
+    import logging
+
+    from neumeta.store.pipeline import _CellLog
+    handler = _CellLog()
+    handler.notebook, handler.cells = "30_table2", 17
+    for message in ("Executing Cell 8---------", "Working directory: /somewhere", "line one\nline two", "Ending Cell 8--"):
+        handler.emit(logging.LogRecord("papermill", logging.INFO, __file__, 0, message, None, None))
+    assert capsys.readouterr().out.splitlines() == ["[neumeta] 30_table2 cell 8/17", "  30_table2 | line one",
+                                                    "  30_table2 | line two"]

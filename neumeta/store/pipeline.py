@@ -219,7 +219,8 @@ class _CellLog(logging.Handler):
         if message.startswith("Executing Cell "):
             number = message[len("Executing Cell "):].rstrip("-").strip()
             text = f"[neumeta] {self.notebook} cell {number}/{self.cells}"
-        elif message.startswith(("Ending Cell", "Executing notebook with kernel", "Input Notebook", "Output Notebook")):
+        elif message.startswith(("Ending Cell", "Executing notebook with kernel", "Input Notebook", "Output Notebook",
+                                 "Working directory")):  # a path of this machine, not progress
             return
         else:
             text = "\n".join(f"  {self.notebook} | {line}" for line in message.rstrip().splitlines() if line.strip())
