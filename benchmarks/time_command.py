@@ -1,7 +1,7 @@
 """Run one command and store how long it took: the README's command times come from this table.
 
     python benchmarks/time_command.py "make test"
-    python benchmarks/time_command.py "make data DATA=/tmp/fresh-data" --name "make data (fresh unpack)"
+    python benchmarks/time_command.py "make data DATA=data-fresh" --name "make data (fresh unpack)"
 
 Streams the command's output, then (only when it succeeded) replaces that command's row in
 ``results/<profile>/benchmarks/commands.csv`` atomically: wall seconds, the commit, whether the tree was

@@ -5,10 +5,10 @@ import torch
 from torch.utils.data import Subset
 
 from neumeta.baselines import inn, slimmable
-from neumeta.baselines.pruning import (HessianImportance, _BlockAndHead, calibration_batches, per_sample_gradients,
-                                       prune_to_width, trunk_batches)
+from neumeta.baselines.pruning import (HessianImportance, calibration_batches, per_sample_gradients, prune_to_width,
+                                       trunk_batches)
 from neumeta.evaluation.eval_sets import eval_set
-from neumeta.evaluation.trunk import TrunkFeatures, TrunkMismatchError, has_shared_trunk
+from neumeta.evaluation.trunk import BlockAndHead, TrunkFeatures, TrunkMismatchError, has_shared_trunk
 from neumeta.method import inr as inr_module
 from neumeta.method.engine import TargetNetwork
 from neumeta.method.folding import fuse_bn
@@ -18,6 +18,7 @@ from neumeta.method.spec import RESNET20_LAST_BLOCK
 from neumeta.method.training import predict_width
 from neumeta.metrics import predict
 from neumeta.models import build_model
+from test_permute import _trained_like  # random BN statistics and affine: a wrong trunk or BN changes predictions
 
 WIDTHS = (16, 37, 64)
 
@@ -26,16 +27,6 @@ WIDTHS = (16, 37, 64)
 def cifar(request):
     root = request.config.rootpath / "tests" / "fixtures" / "data"
     return eval_set("cifar10", "test", root), root
-
-
-def _trained_like(model, seed=0):
-    """Random but non-trivial BN statistics, so that a wrong trunk or BN would change predictions."""
-    g = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
-            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-    return model.eval()
 
 
 def test_eval_set_is_decoded_once_per_process(cifar):
@@ -176,5 +167,5 @@ def test_hessian_criterion_averages_every_sample():
     assert torch.allclose(imp._accu_grad[weight] / imp._counter[weight], expected, rtol=1e-4, atol=1e-10)
     assert not torch.allclose(expected, loop[-1].pow(2))  # averaging matters here
     h = trunk_batches(model, [(x, y)])[0][0]
-    from_trunk = per_sample_gradients(_BlockAndHead(model), model, h, y)
+    from_trunk = per_sample_gradients(BlockAndHead(model), model, h, y)
     assert torch.allclose(from_trunk["layer3.2.conv1.weight"], grads["layer3.2.conv1.weight"], atol=1e-6)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 import torch_pruning as tp
 
+from neumeta.evaluation.trunk import BlockAndHead
 from neumeta.models import check_width
 
 CRITERIA = ("random", "l1", "l2", "taylor", "hessian", "lamp", "fpgm")
@@ -38,22 +39,11 @@ class HessianImportance(tp.importance.HessianImportance):
                     p.grad = torch.zeros_like(p)
 
 
-class _BlockAndHead(torch.nn.Module):
-    """A CIFAR ResNet from its trunk's activations on: the varying block, then the head."""
-
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, h):
-        return self.net.head(self.net.varying_block()(h))
-
-
 def per_sample_gradients(forward, model, x, y):
     """``{name: [B, *shape]}``: the cross-entropy gradient of each sample of the batch on its own, for every
     parameter of ``model`` that ``forward`` uses, in one vectorised pass (``torch.func``), not B backwards."""
     from torch.func import functional_call, grad, vmap
-    prefix = "net." if isinstance(forward, _BlockAndHead) else ""
+    prefix = "net." if isinstance(forward, BlockAndHead) else ""
     params = {prefix + k: v.detach() for k, v in model.named_parameters()}
 
     def loss(p, xi, yi):
@@ -120,7 +110,7 @@ def prune_to_width(model, arch, width, criterion, example_inputs, calibration=()
                                   pruning_ratio_dict={m: ratio for m in targets}, pruning_ratio=0.0,
                                   ignored_layers=ignored)
     batches = list(calibration) if criterion in NEEDS_GRADIENTS else []
-    forward = _BlockAndHead(pruned) if calibration_from_trunk else pruned
+    forward = BlockAndHead(pruned) if calibration_from_trunk else pruned
     if criterion in NEEDS_GRADIENTS and not batches:
         raise ValueError(f"criterion {criterion!r} needs calibration batches")
     for _ in range(iterative_steps):

@@ -23,8 +23,9 @@ def has_shared_trunk(network):
     return all(hasattr(network, a) for a in ("trunk", "trunk_modules", "varying_block", "head"))
 
 
-class _BlockAndHead(torch.nn.Module):
-    """What runs after the trunk; parameter names stay those of the whole network (prefix ``net.``)."""
+class BlockAndHead(torch.nn.Module):
+    """What runs after the trunk: the varying block, then the head; parameter names stay those of the whole
+    network under the prefix ``net.`` (for ``torch.func.functional_call``)."""
 
     def __init__(self, net):
         super().__init__()
@@ -76,7 +77,7 @@ class TrunkFeatures:
         self.check(network)
         was_training = network.training
         network.eval()
-        module = _BlockAndHead(network)
+        module = BlockAndHead(network)
         swap = {f"net.{k}": v for k, v in (params or {}).items()}
         out = torch.cat([functional_call(module, swap, (self.features[i:i + self.batch_size],), strict=False)
                          for i in range(0, len(self), self.batch_size)])
