@@ -54,3 +54,18 @@ def describe(name_a, name_b, result, digits=2):
     verdict = {"A > B": f"{name_a} > {name_b}", "A < B": f"{name_a} < {name_b}"}.get(result["verdict"], "within noise")
     return (f"{name_a} − {name_b} = {result['diff']:+.{digits}f} points "
             f"[{result['ci_low']:+.{digits}f}, {result['ci_high']:+.{digits}f}]: {verdict}")
+
+
+def paired_mean_difference(values_a, values_b, confidence=0.95):
+    """Mean of A minus mean of B for a per-image quantity (a VAE's negative ELBO, say) measured on the
+    same images, with the paired interval from the per-image differences (normal approximation: the
+    test sets have thousands of images). Returns ``diff``, ``ci_low``, ``ci_high``, ``n`` and ``verdict``."""
+    a, b = np.asarray(values_a, dtype=np.float64), np.asarray(values_b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
+        raise ValueError(f"paired comparison needs one value per image for both models, got shapes {a.shape}, {b.shape}")
+    d = a - b
+    from statistics import NormalDist
+    half = NormalDist().inv_cdf(0.5 + confidence / 2) * d.std(ddof=1) / math.sqrt(len(d))
+    lo, hi = d.mean() - half, d.mean() + half
+    verdict = "A > B" if lo > 0 else "A < B" if hi < 0 else "within noise"
+    return dict(diff=float(d.mean()), ci_low=float(lo), ci_high=float(hi), n=len(d), verdict=verdict)

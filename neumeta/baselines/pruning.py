@@ -8,6 +8,8 @@ without fine-tuning. What is pruned per architecture:
   the inner width d of the last block, exactly the width NeuMeta generates;
 - LeNet: every conv layer by the same ratio 1 - h/32 (conv_1 -> h, conv_2 -> 2h, conv_3 -> 4h),
   the same family of widths as NeuMeta's LeNet (the official script's uniform ratio).
+- VAEs (image generation): the decoder's hidden layer (MNIST ``fc5``; CelebA ``decoder.6`` -> h and
+  ``decoder.3`` -> 2h), the layers NeuMeta generates; gradients of the negative ELBO feed Taylor/Hessian.
 The pruned network's state dict loads into ``build_model(arch, hidden_dim=d)``.
 """
 import copy
@@ -39,17 +41,19 @@ class HessianImportance(tp.importance.HessianImportance):
                     p.grad = torch.zeros_like(p)
 
 
-def per_sample_gradients(forward, model, x, y):
-    """``{name: [B, *shape]}``: the cross-entropy gradient of each sample of the batch on its own, for every
-    parameter of ``model`` that ``forward`` uses, in one vectorised pass (``torch.func``), not B backwards."""
+def per_sample_gradients(forward, model, x, y, loss_fn=None):
+    """``{name: [B, *shape]}``: the gradient of ``loss_fn(output, target)`` (default cross-entropy) for each
+    sample of the batch on its own, for every parameter of ``model`` that ``forward`` uses, in one vectorised
+    pass (``torch.func``), not B backwards. Random draws inside ``forward`` (a VAE's) differ per sample."""
     from torch.func import functional_call, grad, vmap
     prefix = "net." if isinstance(forward, BlockAndHead) else ""
     params = {prefix + k: v.detach() for k, v in model.named_parameters()}
+    loss_fn = loss_fn or F.cross_entropy
 
     def loss(p, xi, yi):
-        return F.cross_entropy(functional_call(forward, p, (xi[None],)), yi[None])
+        return loss_fn(functional_call(forward, p, (xi[None],)), yi[None])
 
-    grads = vmap(grad(loss), in_dims=(None, 0, 0))(params, x, y)
+    grads = vmap(grad(loss), in_dims=(None, 0, 0), randomness="different")(params, x, y)
     return {k[len(prefix):]: g for k, g in grads.items()}
 
 
@@ -77,23 +81,33 @@ def _layers(model, arch):
         return [model.conv_1, model.conv_2, model.conv_3], [model.linear]
     if arch == "resnet18":  # ImageNet: the inner width of layer3.1, as the reference
         return [model.layer3[1].conv1], [model.fc]
-    raise ValueError(f"no pruning protocol for {arch!r}; choose resnet20, lenet or resnet18")
+    if arch == "vae-mnist":  # the decoder's hidden layer fc5 (fc6's inputs follow), as the reference
+        return [model.fc5], [model.fc6]
+    if arch == "vae-celeba":  # decoder.6 -> h and decoder.3 -> 2h (reference: both), the output layer kept
+        return [model.decoder[6], model.decoder[3]], [model.decoder[9]]
+    raise ValueError(f"no pruning protocol for {arch!r}; choose resnet20, lenet, resnet18, vae-mnist or vae-celeba")
+
+
+def _width_of(layer):
+    return layer.out_features if isinstance(layer, torch.nn.Linear) else layer.out_channels
 
 
 def full_width(model, arch):
-    return _layers(model, arch)[0][0].out_channels
+    return _width_of(_layers(model, arch)[0][0])
 
 
 def prune_to_width(model, arch, width, criterion, example_inputs, calibration=(), iterative_steps=5, seed=0,
-                   calibration_from_trunk=False):
+                   calibration_from_trunk=False, loss_fn=None):
     """A pruned copy of ``model`` whose resized part has width ``width``.
 
     ``calibration`` is an iterable of (x, y) batches for the gradient-based criteria (Taylor:
     summed batch gradients; Hessian: squared per-sample gradients, torch-pruning's estimator).
     With ``calibration_from_trunk`` the x are the trunk's activations (``trunk_batches``): pruning
     leaves the trunk alone and the criteria read gradients of the pruned block only, so the
-    backward passes start at the block. The input model is left untouched.
+    backward passes start at the block. ``loss_fn(output, y)``: what the gradients are of (default
+    cross-entropy; a VAE's negative ELBO with y the images). The input model is left untouched.
     """
+    loss_fn = loss_fn or F.cross_entropy
     width = check_width(width, "width")
     full = full_width(model, arch)
     if width > full:
@@ -119,14 +133,14 @@ def prune_to_width(model, arch, width, criterion, example_inputs, calibration=()
             for p in pruned.parameters():
                 p.grad = torch.zeros_like(p)
             for x, y in batches:
-                F.cross_entropy(forward(x), y).backward()
+                loss_fn(forward(x), y).backward()
         elif criterion == "hessian":
             imp.zero_grad()
             for x, y in batches:
-                imp.add_samples(pruned, per_sample_gradients(forward, pruned, x, y))
+                imp.add_samples(pruned, per_sample_gradients(forward, pruned, x, y, loss_fn))
         pruner.step()
     pruned.zero_grad(set_to_none=True)
-    got = _layers(pruned, arch)[0][0].out_channels
+    got = _width_of(_layers(pruned, arch)[0][0])
     if got != width:  # never report a point at a width other than the one asked for
         raise RuntimeError(f"{criterion} pruning reached width {got}, not {width}")
     return pruned.eval()

@@ -8,8 +8,8 @@ Row features, all in [0, 1]:  ((a + 1/2) / S0, (b + 1/2) / S1, S0 / NORM, S1 / N
   coordinate noise below never touches routing (official defect D1).
 Fourier features use bands 2^i * pi for i < num_freqs with num_freqs <= 12, so every
 band still carries information in float32 (official defect D3: bands up to 2^31).
-Outputs are divided by the tensor's clean input-channel count S1 (official D2 divided
-by a noisy one), so a layer's pre-activation scale does not change with its width.
+Outputs are divided by the tensor's clean fan-in (S1; S0 for a transposed convolution) where the
+official code divides by a noisy S1 (D2), so a layer's pre-activation scale does not change with its width.
 """
 import math
 
@@ -147,7 +147,7 @@ class NeuMetaINR(nn.Module):
         out = {}
         for name, (raw, shape) in self.coordinates(width, size_floor).items():
             f = self.features(raw, noise, samples, generator, offsets)  # [K, N, 4]
-            fan = shape[1] if len(shape) > 1 else 1
+            fan = self.spec.fan_in(name, shape)
             # With K > 1, row chunks keep the K x rows hidden activations in cache: about 3x faster at K = 100
             # (benchmarks/) and, at that size, bitwise the numbers of one big batch. One draw stays one batch.
             step = f.shape[1] if samples == 1 else max(1, CHUNK_ROWS // samples)

@@ -41,13 +41,15 @@ class Group:
 
 
 def channel_groups(model, example_input):
-    """Groups of coupled channels, excluding the classifier's outputs (they must keep their order)."""
+    """Groups of coupled channels, excluding the classifier's outputs and any layer the model lists in
+    ``fixed_order_outputs`` (a VAE's latent and pixels: their order is the interface to the prior and the image)."""
     model = model.eval()
     graph = tp.DependencyGraph().build_dependency(model, example_inputs=example_input)
     names = {m: n for n, m in model.named_modules()}
     last_linear = [m for m in model.modules() if isinstance(m, nn.Linear)][-1:]
+    last_linear += [model.get_submodule(n) for n in getattr(model, "fixed_order_outputs", ())]
     groups = []
-    for group in graph.get_all_groups(root_module_types=[nn.Conv2d, nn.Linear]):
+    for group in graph.get_all_groups(root_module_types=[nn.Conv2d, nn.ConvTranspose2d, nn.Linear]):
         slices, size, skip = [], len(group[0][1]), False
         for dep, _ in group:
             module = dep.target.module
@@ -58,13 +60,14 @@ def channel_groups(model, example_input):
                 continue
             if module in last_linear and is_out:
                 skip = True
-            if isinstance(module, (nn.Conv2d, nn.Linear)):
+            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+                out_axis = 1 if isinstance(module, nn.ConvTranspose2d) else 0  # transposed: [in, out, k, k]
                 if is_out:
-                    slices.append(Slice(f"{prefix}.weight", 0))
+                    slices.append(Slice(f"{prefix}.weight", out_axis))
                     if module.bias is not None:
                         slices.append(Slice(f"{prefix}.bias", 0))
                 else:
-                    slices.append(Slice(f"{prefix}.weight", 1))
+                    slices.append(Slice(f"{prefix}.weight", 1 - out_axis))
             elif isinstance(module, nn.BatchNorm2d) and is_out:
                 slices += [Slice(f"{prefix}.{p}", 0) for p in ("weight", "bias", "running_mean", "running_var")]
         # de-duplicate (a module can appear through several dependencies)
@@ -140,8 +143,15 @@ def permute_model(model, example_input, variant="shp", runs=10, seed=0):
         order = torch.tensor(group_order(state, group, variant, runs, generator))
         report.append({"size": group.size, "tensors": len(group.slices), "seconds": time.perf_counter() - t0})
         for s in group.slices:
-            state[s.name] = state[s.name].index_select(s.axis, order)
+            state[s.name] = state[s.name].index_select(s.axis, _expanded(order, state[s.name].shape[s.axis]))
     return state, report
+
+
+def _expanded(order, length):
+    """``order`` over channels as an index over ``length`` entries: a linear layer after a flatten sees each
+    channel as ``length / channels`` consecutive inputs, which move together."""
+    per = length // len(order)
+    return (order[:, None] * per + torch.arange(per)).flatten() if per > 1 else order
 
 
 def total_variation(tensor):

@@ -23,6 +23,13 @@ class GenerationSpec:
     train_widths: tuple  # (lo, hi) inclusive, sampled uniformly in training
     num_classes: int = 10
     input_shape: tuple = (3, 32, 32)
+    transposed: tuple = ()  # names of transposed-convolution weights: [in, out, k, k], fan-in on axis 0
+
+    def fan_in(self, name, shape):
+        """The input count a generated tensor's outputs are divided by (1 for biases)."""
+        if len(shape) < 2:
+            return 1
+        return shape[0] if name in self.transposed else shape[1]
 
     def model(self, width, device="meta"):
         """The BN-folded target network at ``width`` (on the meta device: shapes only, no memory)."""
@@ -54,3 +61,15 @@ LENET_ALL = GenerationSpec(
     names=("conv_1.weight", "conv_1.bias", "conv_2.weight", "conv_2.bias",
            "conv_3.weight", "conv_3.bias", "linear.weight", "linear.bias"),
     full_width=32, train_widths=(8, 32), input_shape=(1, 28, 28))
+
+# Image generation (method reference 13): the decoder layers whose shapes follow h, trained on 32..64.
+VAE_MNIST_DECODER = GenerationSpec(
+    arch="vae-mnist", names=("fc5.weight", "fc5.bias", "fc6.weight", "fc6.bias"),
+    full_width=64, train_widths=(32, 64), num_classes=None, input_shape=(1, 28, 28))
+
+VAE_CELEBA_DECODER = GenerationSpec(
+    arch="vae-celeba",
+    names=("decoder.3.weight", "decoder.3.bias", "decoder.6.weight", "decoder.6.bias", "decoder.9.weight",
+           "decoder.9.bias"),
+    full_width=64, train_widths=(32, 64), num_classes=None, input_shape=(3, 64, 64),
+    transposed=("decoder.3.weight", "decoder.6.weight", "decoder.9.weight"))

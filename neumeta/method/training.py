@@ -61,11 +61,12 @@ def weighted_mse(generated, target):
     return torch.stack(losses).mean()
 
 
-def inr_loss(inr, target, x, y, width, cfg, generator=None):
-    """The training objective for one batch at ``width``; returns (loss, logits)."""
+def inr_loss(inr, target, x, y, width, cfg, generator=None, task_loss=None):
+    """The training objective for one batch at ``width``; returns (loss, the target network's output).
+    ``task_loss(output, x, y)`` replaces the classifier's cross-entropy (the VAEs' negative ELBO)."""
     generated = inr.weights(width, noise=cfg.noise, generator=generator)
     logits = target(x, generated)
-    loss = F.cross_entropy(logits, y)
+    loss = F.cross_entropy(logits, y) if task_loss is None else task_loss(logits, x, y)
     if cfg.lambda_reg:
         loss = loss + cfg.lambda_reg * sum(w.norm() for w in generated.values())
     if cfg.lambda_rec and width == inr.spec.full_width:
@@ -94,7 +95,7 @@ def fit_reconstruction(inr, target, steps, lr, desc="reconstruction", seed=0):
     gt = {name: w.detach() for name, w in target.ground_truth().items()}
     rows = {}
     for name, (raw, shape) in inr.coordinates(full).items():
-        fan = shape[1] if len(shape) > 1 else 1
+        fan = inr.spec.fan_in(name, shape)
         rows[name] = (inr.features(raw), gt[name].reshape(raw.shape[0], -1) * fan)  # target in head units
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(inr.parameters(), lr=lr)
@@ -144,18 +145,19 @@ def predict_width(inr, target, data, width, samples=1, noise=1.0, batch_size=500
     return predict(lambda x: target(x, generated), data, batch_size, desc=f"predict d={width}")
 
 
-def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch_end=None):
-    """Train ``inr`` and return ``(ema_inr, info)``; reuses a finished checkpoint at ``path``."""
+def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch_end=None, task_loss=None):
+    """Train ``inr`` and return ``(ema_inr, info)``; reuses a finished checkpoint at ``path``.
+    ``task_loss``: see ``inr_loss`` (default: cross-entropy, with the training accuracy in the history)."""
     ema = AveragedModel(inr, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=False)
     if is_built(path):
         payload = load_checkpoint(path)
         ema.module.load_state_dict(payload["state_dict"])
         return ema.module, dict(payload["meta"], reused=True)
     with training_lock(path):
-        return _train(inr, ema, target, train_set, cfg, path, meta or {}, desc, on_epoch_end)
+        return _train(inr, ema, target, train_set, cfg, path, meta or {}, desc, on_epoch_end, task_loss)
 
 
-def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end):
+def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end, task_loss):
     train_set = limit_dataset(train_set, cfg.limit_train, cfg.seed)
     opt = torch.optim.AdamW(inr.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=0.1)
@@ -187,7 +189,7 @@ def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end):
         bar = progress(loader, desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
         for step, (x, y) in enumerate(bar, start=1):
             width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
-            loss, logits = inr_loss(inr, target, x, y, width, cfg, generator=gen)
+            loss, logits = inr_loss(inr, target, x, y, width, cfg, generator=gen, task_loss=task_loss)
             check_finite(loss, epoch + 1, step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -196,13 +198,16 @@ def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end):
             opt.step()
             ema.update_parameters(inr)
             loss_sum += loss.item() * len(y)
-            correct += (logits.argmax(1) == y).sum().item()
+            if task_loss is None:
+                correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", d=width, refresh=False)
         sched.step()
         train_seconds += time.perf_counter() - t0
-        history.append({"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": 100.0 * correct / seen,
-                        "train_seconds": train_seconds})
+        row = {"epoch": epoch + 1, "train_loss": loss_sum / seen}
+        if task_loss is None:
+            row["train_acc"] = 100.0 * correct / seen
+        history.append(dict(row, train_seconds=train_seconds))
         save_checkpoint(part, {
             "state_dict": inr.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict(),

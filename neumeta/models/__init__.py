@@ -6,9 +6,10 @@ Every builder takes ``hidden_dim``: the one structural width that NeuMeta varies
 from .lenet import LeNet5
 from .resnet_cifar import CifarResNet, cifar_resnet20, cifar_resnet56
 from .resnet_imagenet import resnet18
+from .vae import CelebAVAE, MnistVAE
 from .registry import build_model, check_width, target_block_prefix
 
 __all__ = [
-    "LeNet5", "CifarResNet", "cifar_resnet20", "cifar_resnet56", "resnet18",
+    "LeNet5", "CifarResNet", "cifar_resnet20", "cifar_resnet56", "resnet18", "MnistVAE", "CelebAVAE",
     "build_model", "check_width", "target_block_prefix",
 ]

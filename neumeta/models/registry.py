@@ -4,6 +4,7 @@ import numbers
 from .lenet import LeNet5
 from .resnet_cifar import cifar_resnet20, cifar_resnet56
 from .resnet_imagenet import resnet18
+from .vae import CelebAVAE, MnistVAE
 
 # name -> (builder, default hidden width, prefix of the parameters that depend on the width)
 ARCHS = {
@@ -11,6 +12,8 @@ ARCHS = {
     "resnet56": (cifar_resnet56, 64, "layer3.8."),
     "lenet": (LeNet5, 32, ""),  # every LeNet layer depends on h
     "resnet18": (resnet18, 256, "layer3.1."),
+    "vae-mnist": (MnistVAE, 64, ("fc5.", "fc6.")),  # the decoder's hidden layer and the output layer it feeds
+    "vae-celeba": (CelebAVAE, 64, ("decoder.3.", "decoder.4.", "decoder.6.", "decoder.7.", "decoder.9.")),
 }
 
 
@@ -36,5 +39,6 @@ def build_model(arch, num_classes=10, hidden_dim=None):
 
 
 def target_block_prefix(arch):
-    """Name prefix of the parameters whose shape follows the hidden width."""
+    """Name prefix (or tuple of prefixes, for ``str.startswith``) of the parameters whose shape follows the
+    hidden width."""
     return ARCHS[arch][2]

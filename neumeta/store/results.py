@@ -66,6 +66,24 @@ def write_predictions(predictions, name, profile):
     return path
 
 
+def write_arrays(arrays, name, profile):
+    """Named numeric arrays (per-image metrics, generated images) as ``<name>.npz``, compressed, dtypes kept;
+    read back with ``read_arrays`` (no pickle)."""
+    import numpy as np
+    path = results_dir(profile) / f"{name}.npz"
+    with atomic_write(path, "wb") as f:
+        np.savez_compressed(f, **{label: np.asarray(a) for label, a in arrays.items()})
+    return path
+
+
+def read_arrays(name, profile, notebook=None):
+    """``{label: array}`` written by ``write_arrays`` (this run's, or a stored notebook's)."""
+    import numpy as np
+    path = _stored_file(f"{name}.npz", profile, notebook, "arrays")
+    with np.load(path, allow_pickle=False) as data:
+        return {label: data[label] for label in data.files}
+
+
 def _record_upstream(path, profile):
     """A table read from another notebook is an input of this one: its sha256 goes into this run's
     ``upstream.json`` (then ``meta.json``), so the result turns stale when that table changes."""

@@ -10,6 +10,7 @@ DATASETS_CIFAR = ("cifar10", "cifar100")
 PANELS = ("mnist", "cifar10", "cifar100", "imagenet")
 CRITERIA = ("random", "l1", "l2", "taylor", "hessian", "lamp", "fpgm")
 VARIANTS = ("none", "random", "greedy", "per-tensor", "shp")
+VAE_DATASETS = ("mnist", "celeba")
 
 
 class ProfileValueError(ValueError):
@@ -135,6 +136,31 @@ SCHEMA = {
     "table2_inn_train_widths": _int(many=True, min_len=2, lo=1, hi=64),
     "table2_bn_calib_images": _int(1),
     "table2_sweep_widths": _int(many=True, min_len=1, lo=1, hi=64),
+    "vae_datasets": Rule("choice", choices=VAE_DATASETS, many=True),
+    "vae_epochs": _int(1, 10_000),
+    "vae_limit_train": _int(0),
+    "vae_inr_hidden": _int(1, 8192),
+    "vae_inr_layers": _int(1, 64),
+    "vae_inr_freqs": _int(0, 12),
+    "vae_inr_epochs": _int(1, 10_000),
+    "vae_inr_batch_size": _int(1, 65_536),
+    "vae_inr_lr": _num(0, 10),
+    "vae_inr_milestones": _int(1, 10_000, many=True),
+    "vae_inr_clip": _num(0),
+    "vae_inr_ema": _num(0, 1),
+    "vae_inr_noise": _num(0, 10),
+    "vae_inr_lambda_rec": _num(0),
+    "vae_inr_lambda_reg": _num(0),
+    "vae_inr_rec_warmup_steps": _int(0),
+    "vae_widths": _int(many=True, min_len=1, lo=1, hi=64),
+    "vae_paper_widths": _int(many=True, min_len=1, lo=1, hi=64),
+    "vae_baseline_widths": _int(many=True, min_len=1, lo=1, hi=64),
+    "vae_individual_widths": _int(many=True, lo=1, hi=64),
+    "vae_prune_criteria": Rule("choice", choices=CRITERIA, many=True, min_len=1),
+    "vae_finetune_steps": _int(0, 1_000_000),
+    "vae_iwae_k": _int(1, 1_000_000),
+    "vae_iwae_images": _int(1),
+    "vae_grid_size": _int(2, 32),
 }
 
 
@@ -149,7 +175,8 @@ def check_profile(values):
             bad.append(f"{key}: not a known profile value (known: see neumeta/store/schema.py)")
         elif not rule.ok(value):
             bad.append(f"{key} = {value!r}: must be {rule.describe()}")
-    for lo_key, hi_key in [("inr_milestones", "inr_epochs"), ("inr_resnet20_milestones", "inr_resnet20_epochs")]:
+    for lo_key, hi_key in [("inr_milestones", "inr_epochs"), ("inr_resnet20_milestones", "inr_resnet20_epochs"),
+                           ("vae_inr_milestones", "vae_inr_epochs")]:
         epochs = values.get(hi_key) or values.get("inr_epochs")
         if values.get(lo_key) and epochs and isinstance(epochs, int) and any(
                 isinstance(m, int) and m > epochs for m in values[lo_key]):

@@ -14,7 +14,7 @@ from neumeta.training.classifier import TrainConfig, bf16_in_hardware, train_cla
 
 # (architecture, dataset) pairs, and the input shape used for FLOP counts
 INPUT_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
-                "imagenet": (3, 224, 224)}
+                "imagenet": (3, 224, 224), "celeba": (3, 64, 64)}
 TEST_SPLIT = {"imagenet": "val"}  # the split each dataset is evaluated on (default "test")
 
 
