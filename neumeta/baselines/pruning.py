@@ -41,13 +41,15 @@ class HessianImportance(tp.importance.HessianImportance):
                     p.grad = torch.zeros_like(p)
 
 
-def per_sample_gradients(forward, model, x, y, loss_fn=None):
+def per_sample_gradients(forward, model, x, y, loss_fn=None, only=None):
     """``{name: [B, *shape]}``: the gradient of ``loss_fn(output, target)`` (default cross-entropy) for each
     sample of the batch on its own, for every parameter of ``model`` that ``forward`` uses, in one vectorised
-    pass (``torch.func``), not B backwards. Random draws inside ``forward`` (a VAE's) differ per sample."""
+    pass (``torch.func``), not B backwards. Random draws inside ``forward`` (a VAE's) differ per sample.
+    ``only``: the parameters (tensors) to differentiate, default all."""
     from torch.func import functional_call, grad, vmap
     prefix = "net." if isinstance(forward, BlockAndHead) else ""
-    params = {prefix + k: v.detach() for k, v in model.named_parameters()}
+    wanted = None if only is None else {id(p) for p in only}
+    params = {prefix + k: v.detach() for k, v in model.named_parameters() if wanted is None or id(v) in wanted}
     loss_fn = loss_fn or F.cross_entropy
 
     def loss(p, xi, yi):
@@ -88,6 +90,16 @@ def _layers(model, arch):
     raise ValueError(f"no pruning protocol for {arch!r}; choose resnet20, lenet, resnet18, vae-mnist or vae-celeba")
 
 
+def _graph_root(model, example_inputs):
+    """(module torch-pruning traces, its example input): a VAE's decoder layers (``decoder_graph``), else the
+    model. Tracing only the decoder keeps torch-pruning from index-mapping the flattens between the encoder's
+    convolutions and its linear layers, which costs it ~10 s per call on the CelebA VAE; pruning the decoder
+    never touches them."""
+    if hasattr(model, "decoder_graph"):
+        return model.decoder_graph()
+    return model, example_inputs
+
+
 def _width_of(layer):
     return layer.out_features if isinstance(layer, torch.nn.Linear) else layer.out_channels
 
@@ -120,7 +132,8 @@ def prune_to_width(model, arch, width, criterion, example_inputs, calibration=()
     ratio = 1.0 - (width + 1e-6) / full
     imp = importance(criterion)
     torch.manual_seed(seed)  # the random criterion
-    pruner = tp.pruner.MetaPruner(pruned, example_inputs, importance=imp, iterative_steps=iterative_steps,
+    graph_root, example_inputs = _graph_root(pruned, example_inputs)
+    pruner = tp.pruner.MetaPruner(graph_root, example_inputs, importance=imp, iterative_steps=iterative_steps,
                                   pruning_ratio_dict={m: ratio for m in targets}, pruning_ratio=0.0,
                                   ignored_layers=ignored)
     batches = list(calibration) if criterion in NEEDS_GRADIENTS else []
@@ -137,7 +150,8 @@ def prune_to_width(model, arch, width, criterion, example_inputs, calibration=()
         elif criterion == "hessian":
             imp.zero_grad()
             for x, y in batches:
-                imp.add_samples(pruned, per_sample_gradients(forward, pruned, x, y, loss_fn))
+                imp.add_samples(pruned, per_sample_gradients(forward, pruned, x, y, loss_fn,
+                                                             only=list(graph_root.parameters())))
         pruner.step()
     pruned.zero_grad(set_to_none=True)
     got = _width_of(_layers(pruned, arch)[0][0])

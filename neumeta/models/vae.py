@@ -43,6 +43,10 @@ class MnistVAE(_VAE):
     def decode_logits(self, z):
         return self.fc6(torch.relu(self.fc5(torch.relu(self.fc4(z)))))
 
+    def decoder_graph(self):
+        """The decoder's layers as one module (shared, not copied) and an example input: what pruning traces."""
+        return nn.Sequential(self.fc4, nn.ReLU(), self.fc5, nn.ReLU(), self.fc6), torch.zeros(1, self.latent_dim)
+
 
 class CelebAVAE(_VAE):
     fixed_order_outputs = ("fc_mu", "fc_log_var", "decoder.9")
@@ -76,3 +80,7 @@ class CelebAVAE(_VAE):
 
     def decode_logits(self, z):
         return self.decoder(self.decoder_input(z).view(-1, 512, 4, 4))
+
+    def decoder_graph(self):
+        """The convolutional decoder (shared, not copied) and an example input: what pruning traces."""
+        return self.decoder, torch.zeros(1, 512, 4, 4)

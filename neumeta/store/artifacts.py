@@ -80,10 +80,31 @@ def profile_artifacts(P):
         for method, width, paths, _ in table2_jobs(dataset, P):
             kind = f"Table 2 {method}" + ("" if width is None else f" d={width}") + f" {dataset}"
             rows += _chain(paths, kind, [f"data: {data_identity(dataset, P)}", f"precision: {precision(paths)}"])
+    rows += _vae_artifacts(P)
     unique = {}
     for row in rows:
         unique.setdefault(row.name, row)
     return list(unique.values())
+
+
+def _vae_artifacts(P):
+    """Notebook 50: per dataset the pretrained VAE, its permuted target, the INR and the Individual VAEs."""
+    from neumeta.method.targets import permuted_target_path
+    from neumeta.training.base_models import data_identity
+    from neumeta.vae.experiment import SPECS, inr_checkpoint_path, vae_checkpoint_path
+    rows = []
+    for dataset in P["vae_datasets"]:
+        data = f"data: {data_identity(dataset, P)}"
+        base = vae_checkpoint_path(dataset, P)
+        rows.append(Artifact(base.name, f"VAE pretrained {dataset}", [data], _state(base)))
+        target = permuted_target_path(SPECS[dataset].arch, dataset, P, base_path=base)
+        rows.append(Artifact(target.name, f"VAE permuted target {dataset}", [base.name], _state(target)))
+        inr = inr_checkpoint_path(dataset, P)
+        rows.append(Artifact(inr.name, f"VAE NeuMeta INR {dataset}", [target.name], _state(inr)))
+        for width in P["vae_individual_widths"]:
+            path = vae_checkpoint_path(dataset, P, width)
+            rows.append(Artifact(path.name, f"VAE Individual d={width} {dataset}", [data], _state(path)))
+    return rows
 
 
 def main(argv=None):

@@ -286,10 +286,41 @@ def command_times(profile="cpu"):
                                f"`results/{profile}/benchmarks/commands.csv` (`python benchmarks/time_command.py`)._")
 
 
+def vae_table(profile="cpu"):
+    """Figure 7 at the paper's widths: each metric per method (mean ± 95 % half-interval), then NeuMeta's paired
+    margins over every baseline at those widths."""
+    folder = RESULTS_ROOT / profile / "50_vae"
+    if not (folder / "vae_metrics.csv").exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=50`._"
+    t, m = pd.read_csv(folder / "vae_metrics.csv"), pd.read_csv(folder / "margins.csv")
+    names = {"iwae": "−log p(x), IWAE", "neg_elbo": "negative ELBO, 1 sample (the paper's \"NLL\")",
+             "mse": "reconstruction MSE"}
+    widths = [64, 48, 38, 32]
+    blocks = []
+    for dataset in t.dataset.unique():
+        lines = [f"**{dataset}**: mean per test image ± 95 % interval (lower is better); columns: decoder width h "
+                 "(compression 1 − h/64)", "", "| metric | method | " +
+                 " | ".join(f"h={w} ({100 * (1 - w / 64):.0f} %)" for w in widths) + " |", "|---|---|" + "---|" * len(widths)]
+        sub = t[t.dataset == dataset].set_index(["metric", "method", "width"])
+        for metric in names:
+            for method in t[(t.dataset == dataset)].method.unique():
+                cells = [f"{sub.loc[(metric, method, w), 'mean']:.2f} ± {sub.loc[(metric, method, w), 'ci_half']:.2f}"
+                         if (metric, method, w) in sub.index else "—" for w in widths]
+                name = f"**{method}**" if method == "NeuMeta" else method
+                lines.append(f"| {names[metric]} | {name} | " + " | ".join(cells) + " |")
+        mm = m[(m.dataset == dataset) & m.width.isin(widths[1:])]
+        counts = mm.groupby(["metric", "verdict"]).size().unstack(fill_value=0)
+        lines += ["", "NeuMeta against every baseline at h = 48, 38, 32, paired over test images (count of comparisons):", ""]
+        lines += ["| metric | " + " | ".join(counts.columns) + " |", "|---|" + "---|" * len(counts.columns)]
+        lines += [f"| {names[k]} | " + " | ".join(str(v) for v in row) + " |" for k, row in counts.iterrows()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + f"\n\n_Source: `results/{profile}/50_vae/vae_metrics.csv`, `margins.csv`._"
+
+
 BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,
           "pruning": pruning_table, "table2": table2_table, "table2_ordering": table2_ordering,
           "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
-          "command_times": command_times}
+          "command_times": command_times, "vae": vae_table}
 
 
 def render(text):
