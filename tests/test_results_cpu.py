@@ -197,6 +197,50 @@ def test_table2_ordering_gives_every_pair_at_every_gamma_with_an_interval_that_d
         assert r.diff == pytest.approx(table.loc[r.a, gamma] - table.loc[r.b, gamma], abs=1e-6)
 
 
+def _vae():
+    _current("50_vae")
+    return _table("50_vae", "vae_metrics")
+
+
+def test_vae_results_came_from_the_pipeline_with_every_width_and_method():
+    meta = json.loads((RESULTS / "50_vae" / "meta.json").read_text())
+    P = load_profile("cpu")
+    assert meta["profile"] == "cpu" and meta["papermill"]["exception"] is None
+    t = _vae()
+    assert sorted(t[t.method == "NeuMeta"].width.unique()) == list(range(8, 65))
+    for method in P["vae_prune_criteria"] + ["l1+finetune"]:
+        assert sorted(t[t.method == method].width.unique()) == sorted(P["vae_baseline_widths"]), method
+    assert sorted(t[t.method == "Individual"].width.unique()) == sorted(P["vae_individual_widths"] + [64])
+    assert (t[t.metric == "iwae"].n == P["vae_iwae_images"]).all() and (t[t.metric != "iwae"].n == 10_000).all()
+    unavailable = _table("50_vae", "unavailable_datasets")
+    assert unavailable.dataset.tolist() == ["celeba"]  # said on the figure, not left out
+
+
+def test_vae_iwae_estimate_is_never_looser_than_the_one_sample_bound():
+    """Per model: the IWAE mean (first 1000 images) is below the negative ELBO mean (all images), up to the two
+    means' 95 % half-intervals (they average over different images)."""
+    t = _vae().pivot_table(index=["method", "width"], columns="metric", values=["mean", "ci_half"])
+    slack = t["ci_half"]["iwae"] + t["ci_half"]["neg_elbo"]
+    assert (t["mean"]["iwae"] <= t["mean"]["neg_elbo"] + slack).all()
+
+
+def test_vae_permutation_kept_the_function_and_every_width_is_at_its_pretrained_start():
+    artifacts = _table("50_vae", "artifacts").set_index("artifact")
+    change = float(artifacts.loc["permuted target", "detail"].rsplit(" ", 1)[-1])
+    assert change < 1e-3
+    t = _vae()
+    at64 = t[(t.width == 64) & (t.method != "NeuMeta")].pivot_table(index="method", columns="metric", values="mean")
+    assert (at64.drop(index="l1+finetune").nunique() == 1).all()  # every unpruned baseline is the pretrained VAE
+
+
+def test_vae_margins_have_intervals_that_decide_the_verdict():
+    _current("50_vae")
+    m = _table("50_vae", "margins")
+    assert len(m) and (m.ci_low <= m.neumeta_minus_method).all() and (m.neumeta_minus_method <= m.ci_high).all()
+    assert ((m.ci_high < 0) == (m.verdict == "NeuMeta better")).all()
+    assert ((m.ci_low > 0) == (m.verdict == "NeuMeta worse")).all()
+
+
 def test_no_committed_cpu_result_is_stale_or_dirty():
     from neumeta.store.provenance import check
     bad = [(stem, status, reason) for stem, status, reason in check("cpu") if status in ("stale", "dirty")]

@@ -201,6 +201,8 @@ NOTEBOOK_ROLE = {
     "20_neumeta": "INR training, accuracy at every width (ResNet-20 16..64, LeNet 4..32), params/FLOPs, step time",
     "30_table2": "Table 2: Individual, Slimmable, INN and NeuMeta at γ = 0/25/50/75 % and every d, paired orderings",
     "40_pruning": "Figure 5: NeuMeta against torch-pruning's criteria at the same widths, paired margins",
+    "50_vae": "Figures 6 and 7: VAE decoders by NeuMeta, pruning and Individual training; IWAE −log p(x), negative "
+              "ELBO, MSE; samples",
 }
 
 
