@@ -49,7 +49,7 @@ def test_training_lowers_the_negative_elbo(mnist, trained_vae):
     assert info["history"][-1]["train_neg_elbo"] < info["history"][0]["train_neg_elbo"]
 
 
-def test_a_killed_run_continues_to_bitwise_the_same_weights(mnist, tmp_path):
+def test_a_killed_run_continues_to_bitwise_the_same_weights(mnist, tmp_path, monkeypatch):
     train, test = mnist
     cfg = VAETrainConfig(epochs=2, batch_size=50, limit_train=300)
     torch.manual_seed(0)
@@ -65,13 +65,11 @@ def test_a_killed_run_continues_to_bitwise_the_same_weights(mnist, tmp_path):
         saved(path, payload)
         if path.name.endswith(".partial.pt"):
             raise Stop
-    vt.save_checkpoint = stop_after_first_partial
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(vt, "save_checkpoint", stop_after_first_partial)
         torch.manual_seed(0)
         with pytest.raises(Stop):
             train_vae(build_model("vae-mnist"), train, test, cfg, tmp_path / "b.pt")
-    finally:
-        vt.save_checkpoint = saved
     assert partial_path(tmp_path / "b.pt").exists()
     torch.manual_seed(123)
     resumed, info = train_vae(build_model("vae-mnist"), train, test, cfg, tmp_path / "b.pt")
