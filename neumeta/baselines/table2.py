@@ -108,24 +108,31 @@ def train_all(P, datasets=None, skip_busy=False):
 
 def training_status(P, datasets=None):
     """One row per recipe stage of every model ``train_all`` trains, read from the checkpoint store
-    (nothing is trained): epochs done of the stage's epochs and its state (done, partial, training
-    now, not started). A finished last stage counts every stage as done, as ``train_with_recipe``
-    reuses it without the earlier files."""
+    (nothing is trained); see ``training_status_of``."""
     rows = []
     for dataset in datasets or P["table2_datasets"]:
-        for method, width, paths, _ in table2_jobs(dataset, P):
-            for stage, (cfg, path) in enumerate(zip(stage_configs(paths), paths), start=1):
-                part = partial_path(path)
-                if path.exists() or paths[-1].exists():
-                    state, done = "done", cfg.epochs
-                elif part.exists():
-                    state, done = "partial", load_checkpoint(part)["meta"]["epoch"]
-                else:
-                    state, done = "not started", 0
-                if is_being_trained(path):
-                    state = "training now"
-                rows.append(dict(dataset=dataset, method=method, width=width, stage=stage, epochs_done=done,
-                                 epochs=cfg.epochs, state=state, checkpoint=path.name))
+        rows += training_status_of([(m, w, paths) for m, w, paths, _ in table2_jobs(dataset, P)], dataset)
+    return rows
+
+
+def training_status_of(jobs, dataset):
+    """One row per recipe stage of each ``(method, width, stage checkpoint paths)``: epochs done of the
+    stage's epochs and its state (done, partial, training now, not started). A finished last stage counts
+    every stage as done, as ``train_with_recipe`` reuses it without the earlier files."""
+    rows = []
+    for method, width, paths in jobs:
+        for stage, (cfg, path) in enumerate(zip(stage_configs(paths), paths), start=1):
+            part = partial_path(path)
+            if path.exists() or paths[-1].exists():
+                state, done = "done", cfg.epochs
+            elif part.exists():
+                state, done = "partial", load_checkpoint(part)["meta"]["epoch"]
+            else:
+                state, done = "not started", 0
+            if is_being_trained(path):
+                state = "training now"
+            rows.append(dict(dataset=dataset, method=method, width=width, stage=stage, epochs_done=done,
+                             epochs=cfg.epochs, state=state, checkpoint=path.name))
     return rows
 
 

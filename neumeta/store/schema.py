@@ -136,6 +136,13 @@ SCHEMA = {
     "table2_inn_train_widths": _int(many=True, min_len=2, lo=1, hi=64),
     "table2_bn_calib_images": _int(1),
     "table2_sweep_widths": _int(many=True, min_len=1, lo=1, hi=64),
+    "similarity_widths": _int(many=True, min_len=2, lo=1, hi=64),
+    "similarity_trained_widths": _int(many=True, min_len=1, lo=1, hi=64),
+    "similarity_images": _int(1),
+    "similarity_batch_size": _int(2, 65_536),
+    "similarity_bootstrap": _int(10, 1_000_000),
+    "kd_temperature": _num(0.01, 1000),
+    "kd_alpha": _num(0, 1),
     "vae_datasets": Rule("choice", choices=VAE_DATASETS, many=True),
     "vae_epochs": _int(1, 10_000),
     "vae_limit_train": _int(0),
@@ -181,6 +188,9 @@ def check_profile(values):
         if values.get(lo_key) and epochs and isinstance(epochs, int) and any(
                 isinstance(m, int) and m > epochs for m in values[lo_key]):
             bad.append(f"{lo_key} = {values[lo_key]!r}: every milestone must be <= the epochs ({epochs})")
+    widths, trained = values.get("similarity_widths"), values.get("similarity_trained_widths")
+    if isinstance(widths, list) and isinstance(trained, list) and not set(trained) <= set(widths) | {64}:
+        bad.append(f"similarity_trained_widths = {trained!r}: every width must be one of similarity_widths {widths!r}")
     if bad:
         name = values.get("profile", "?")
         raise ProfileValueError(f"profile {name}: " + "; ".join(bad))
