@@ -69,3 +69,27 @@ def paired_mean_difference(values_a, values_b, confidence=0.95):
     lo, hi = d.mean() - half, d.mean() + half
     verdict = "A > B" if lo > 0 else "A < B" if hi < 0 else "within noise"
     return dict(diff=float(d.mean()), ci_low=float(lo), ci_high=float(hi), n=len(d), verdict=verdict)
+
+
+def bootstrap_means(values, resamples=1000, seed=0):
+    """Means of ``values`` (``[n]`` or ``[k, n]``: k quantities measured on the same n images) over
+    ``resamples`` bootstrap resamples of the images, the same resample for every row (so differences and
+    ratios of rows are paired). Returns ``[resamples]`` or ``[resamples, k]``."""
+    v = np.asarray(values, dtype=np.float64)
+    one = v.ndim == 1
+    v = v[None] if one else v
+    if v.ndim != 2 or v.shape[1] < 2:
+        raise ValueError(f"bootstrap needs at least two values per quantity, got shape {np.shape(values)}")
+    n = v.shape[1]
+    rng = np.random.default_rng(seed)
+    # resampling with replacement = multinomial counts per image; one matrix product gives every mean
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples)
+    means = counts @ v.T / n
+    return means[:, 0] if one else means
+
+
+def percentile_interval(samples, confidence=0.95):
+    """``(low, high)``: the central ``confidence`` percentile interval of bootstrap ``samples``."""
+    alpha = 1 - confidence
+    lo, hi = np.quantile(np.asarray(samples), [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)

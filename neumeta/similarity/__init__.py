@@ -1,0 +1,1 @@
+"""Similarity across widths (Figure 9): linear CKA of features and KL of output distributions."""
