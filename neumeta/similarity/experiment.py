@@ -11,8 +11,9 @@ per-batch CKA between every pair of widths, whole-set CKA (biased and unbiased) 
 and per-image KL between every ordered pair of widths, at each layer of ``features.LAYERS``.
 """
 import torch
+from torch.utils.data import TensorDataset
 
-from neumeta.baselines.distillation import train_student
+from neumeta.baselines.distillation import kd_paths, train_student
 from neumeta.baselines.table2 import train_individual
 from neumeta.method.experiment import SPECS, inr_checkpoint_path, train_neumeta
 from neumeta.method.merge import merged_weights
@@ -21,7 +22,7 @@ from neumeta.progress import progress
 from neumeta.similarity.cka import CKAFeatures, batch_grams, cka_estimates, minibatch_cka
 from neumeta.similarity.features import LAYERS, layer_outputs
 from neumeta.similarity.kl import pairwise_kl
-from neumeta.training.base_models import train_base_model
+from neumeta.training.base_models import stage_checkpoint_paths, train_base_model
 
 METHODS = ("Individual", "KD", "NeuMeta")
 FULL = 64
@@ -48,19 +49,28 @@ def neumeta_family(P, widths, dataset="cifar10"):
 
 def trained_family(method, P, widths, dataset="cifar10"):
     """``{width: model}`` of Individual or KD at ``widths`` (trained now where not built; d = 64 is the base
-    model for both) and ``{width: info}``."""
+    model for both) and ``{width: info}`` (with ``checkpoint``: the final stage's file name)."""
+    if method not in ("Individual", "KD"):
+        raise ValueError(f"unknown method {method!r}; trained families are Individual and KD")
     family, infos = {}, {}
     for d in widths:
         if d == FULL:
-            model, info = train_base_model("resnet20", dataset, P)
+            (model, info), path = train_base_model("resnet20", dataset, P), stage_checkpoint_paths("resnet20", dataset, P)
         elif method == "Individual":
-            model, info = train_individual(dataset, d, P)
-        elif method == "KD":
-            model, info = train_student(dataset, d, P)
+            (model, info), path = train_individual(dataset, d, P), stage_checkpoint_paths("resnet20", dataset, P, d)
         else:
-            raise ValueError(f"unknown method {method!r}; trained families are Individual and KD")
-        family[d], infos[d] = model.eval(), info
+            (model, info), path = train_student(dataset, d, P), kd_paths(dataset, d, P)
+        family[d], infos[d] = model.eval(), dict(info, checkpoint=path[-1].name)
     return family, infos
+
+
+def evaluation_subset(test, images, seed):
+    """The whole ``TensorDataset`` ``test``, or ``images`` of it drawn at random (seeded) and kept in dataset
+    order: small test sets may be sorted by class, so the first images are not a sample."""
+    if images >= len(test):
+        return test
+    keep = torch.randperm(len(test), generator=torch.Generator().manual_seed(seed))[:images].sort().values
+    return TensorDataset(*(t[keep] for t in test.tensors))
 
 
 def measure_family(family, test, batch_size, desc="features"):
