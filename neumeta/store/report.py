@@ -203,6 +203,8 @@ NOTEBOOK_ROLE = {
     "40_pruning": "Figure 5: NeuMeta against torch-pruning's criteria at the same widths, paired margins",
     "50_vae": "Figures 6 and 7: VAE decoders by NeuMeta, pruning and Individual training; IWAE −log p(x), negative "
               "ELBO, MSE; samples",
+    "60_similarity": "Figure 9: CKA with the full model and KL between every pair of widths for Individual, KD and "
+                     "NeuMeta; three CKA estimators; paired margins",
 }
 
 
@@ -319,10 +321,40 @@ def vae_table(profile="cpu"):
     return "\n\n".join(blocks) + f"\n\n_Source: `results/{profile}/50_vae/vae_metrics.csv`, `margins.csv`._"
 
 
+def similarity_table(profile="cpu"):
+    """Figure 9 in numbers: NeuMeta's family against Individual's and KD's (paired margins), then each width's
+    CKA with its family's full model at the paper's layer under the three estimators."""
+    folder = RESULTS_ROOT / profile / "60_similarity"
+    if not (folder / "similarity_margins.csv").exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=60`._"
+    m, cka = pd.read_csv(folder / "similarity_margins.csv"), pd.read_csv(folder / "cka.csv")
+    models = pd.read_csv(folder / "models.csv")
+    lines = [f"Over the widths every method has (d = {m.widths.iloc[0]}); NeuMeta − other with 95 % paired bootstrap "
+             "intervals (KL: over test images; CKA: over the batches it is computed on):", "",
+             "| quantity | comparison | NeuMeta | other | NeuMeta − other [95 % CI] | NeuMeta / other [95 % CI] | verdict |",
+             "|---|---|---|---|---|---|---|"]
+    for r in m.itertuples():
+        lines.append(f"| {r.quantity} | {r.comparison} | {r.neumeta:.4f} | {r.other:.4f} | {r.diff:+.4f} "
+                     f"[{r.diff_low:+.4f}, {r.diff_high:+.4f}] | {r.ratio:.3f} [{r.ratio_low:.3f}, {r.ratio_high:.3f}] | "
+                     f"{r.verdict} |")
+    block = cka[(cka.layer == "block") & (cka.width_a == cka.groupby("method").width_a.transform("max"))]
+    estimators = list(dict.fromkeys(block.estimator))
+    lines += ["", "CKA with the family's full model at the output of `layer3.2` (the paper's layer), and each model's "
+              "test accuracy:", "", "| method | d | test acc. (%) | " + " | ".join(estimators) + " |",
+              "|---|---|---|" + "---|" * len(estimators)]
+    acc = models.set_index(["method", "width"]).test_acc
+    table = block.pivot_table(index=["method", "width_b"], columns="estimator", values="cka")
+    for (method, width), row in table.sort_index(ascending=[True, False]).iterrows():
+        lines.append(f"| {method} | {width} | {acc.get((method, width), float('nan')):.2f} | "
+                     + " | ".join(f"{row[e]:.4f}" for e in estimators) + " |")
+    return "\n".join(lines) + (f"\n\n_Source: `results/{profile}/60_similarity/similarity_margins.csv`, `cka.csv`, "
+                               "`models.csv`._")
+
+
 BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,
           "pruning": pruning_table, "table2": table2_table, "table2_ordering": table2_ordering,
           "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
-          "command_times": command_times, "vae": vae_table}
+          "command_times": command_times, "vae": vae_table, "similarity": similarity_table}
 
 
 def render(text):
