@@ -63,6 +63,20 @@ def test_success_writes_tables_meta_and_figures_then_failure_keeps_them(store):
     assert not list((store / "results" / "smoke").glob(".staging-*"))
 
 
+def test_a_run_records_the_profile_values_its_notebook_read_and_nothing_else(store):
+    _notebook(store / "notebooks" / "00_demo.ipynb", """
+from neumeta.store.profiles import resolve_profile
+P = resolve_profile(profile)
+print(P["seed"], P.get("kd_alpha"))
+""")
+    assert pipeline.main(["--profile", "smoke", "--only", "00", "--quiet"]) == 0
+    out = store / "results" / "smoke" / "00_demo"
+    code = json.loads((out / "meta.json").read_text())["code"]
+    assert code["profile_keys_read"] == ["kd_alpha", "seed"]
+    assert code["profile_read_sha256"] == pipeline.profile_values_sha("smoke", ["seed", "kd_alpha"])
+    assert not (out / ".profile-reads").exists()
+
+
 def test_unknown_profile_and_notebook_fail_clearly(store):
     with pytest.raises(SystemExit, match="unknown profile 'nope'"):
         pipeline.main(["--profile", "nope"])

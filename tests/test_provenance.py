@@ -83,3 +83,37 @@ def test_a_result_is_stale_when_a_table_it_read_from_another_notebook_changed(tr
     upstream.write_text("a\n2\n")
     status, reason = provenance.result_status("smoke", "00_demo")
     assert status == "stale" and "20_other/t.csv" in reason
+
+
+def test_profile_reads_are_recorded_once_each_and_iteration_counts_as_reading_everything(tmp_path, monkeypatch):
+    from neumeta.store.profiles import READS_ENV, resolve_profile
+    log = tmp_path / "reads"
+    monkeypatch.setenv(READS_ENV, str(log))
+    P = resolve_profile("smoke")
+    P["seed"], P["seed"], P.get("kd_alpha"), "kd_temperature" in P
+    assert log.read_text().split() == ["seed", "kd_alpha", "kd_temperature"]
+    assert P.read == {"seed", "kd_alpha", "kd_temperature"}
+    dict(P.items())
+    assert set(log.read_text().split()) == set(dict.keys(P))
+
+
+def _store_with_reads(tree, keys):
+    _store(tree)
+    meta_path = tree / "results" / "smoke" / "00_demo" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["code"].update(profile_keys_read=keys, profile_read_sha256=provenance.profile_values_sha("smoke", keys))
+    meta_path.write_text(json.dumps(meta))
+
+
+def test_with_recorded_reads_only_the_values_a_notebook_read_make_it_stale(tree, monkeypatch):
+    _store_with_reads(tree, ["seed"])
+    from neumeta.store import profiles
+    real = profiles.load_profile
+    monkeypatch.setattr(profiles, "load_profile", lambda name: dict(real(name), kd_alpha=0.5, new_key=1))
+    assert provenance.result_status("smoke", "00_demo")[0] == "current"  # values it never read changed or appeared
+    monkeypatch.setattr(profiles, "load_profile", lambda name: dict(real(name), seed=12345))
+    status, reason = provenance.result_status("smoke", "00_demo")
+    assert status == "stale" and "values it read" in reason
+    monkeypatch.setattr(profiles, "load_profile", real)
+    (tree / "neumeta" / "store" / "helper.py").write_text("def f():\n    return 2\n")
+    assert provenance.result_status("smoke", "00_demo")[0] == "stale"  # code changes still count

@@ -46,25 +46,27 @@ def build_inr(spec, P, arch=None):
     return NeuMetaINR(spec, hidden=hidden, num_layers=layers, num_freqs=freqs)
 
 
-def inr_checkpoint_path(arch, dataset, P):
+def inr_checkpoint_path(arch, dataset, P, variant="shp"):
     """Its key: the permuted target's checkpoint (whose name carries its key, which names the base
-    model's), the INR's shape, its schedule and the selection rule."""
+    model's and the channel ordering ``variant``), the INR's shape, its schedule and the selection rule."""
     spec = SPECS[arch]
-    key = {"target": permuted_target_path(arch, dataset, P).name, "arch": arch, "dataset": dataset,
+    key = {"target": permuted_target_path(arch, dataset, P, variant).name, "arch": arch, "dataset": dataset,
            "spec": {"names": list(spec.names), "full_width": spec.full_width, "train_widths": list(spec.train_widths)},
            "inr": list(inr_shape(P, arch)), "train": dataclasses.asdict(inr_train_config(P, arch)),
            "selection": "last EMA epoch", "recipe": INR_RECIPE_VERSION}
-    return checkpoint_path(P["profile"], f"neumeta-{arch}-{dataset}", key)
+    name = f"neumeta-{arch}-{dataset}" + ("" if variant == "shp" else f"-{variant}")
+    return checkpoint_path(P["profile"], name, key)
 
 
-def train_neumeta(arch, dataset, P):
-    """Train (or reuse) the INR for ``arch``; returns ``(inr, target, info)``."""
+def train_neumeta(arch, dataset, P, variant="shp"):
+    """Train (or reuse) the INR for ``arch`` on the target whose channels are ordered by ``variant`` (the
+    shortest Hamiltonian path; the others are ablations); returns ``(inr, target, info)``."""
     spec = SPECS[arch]
-    state, target_info = permuted_target(arch, dataset, P)
+    state, target_info = permuted_target(arch, dataset, P, variant)
     target = TargetNetwork(spec, state)
     train = get_dataset(dataset, "train", root=resolve_data_root(P))
     cfg = inr_train_config(P, arch)
-    path = inr_checkpoint_path(arch, dataset, P)
+    path = inr_checkpoint_path(arch, dataset, P, variant)
     torch.manual_seed(P["seed"])  # the INR's initial weights depend on its seed only, not on what ran before
     inr, info = train_inr(build_inr(spec, P, arch), target, train, cfg, path,
                           meta={"arch": arch, "dataset": dataset, "checkpoint": path.name,

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from neumeta.store.atomic import atomic_write, clean_orphans
 from neumeta.store.checkpoints import checkpoint_dir, force_retrain
-from neumeta.store.provenance import code_fingerprint
-from neumeta.store.profiles import UnknownProfileError, available_profiles, load_profile
+from neumeta.store.provenance import code_fingerprint, profile_values_sha
+from neumeta.store.profiles import READS_ENV, UnknownProfileError, available_profiles, load_profile
 from neumeta.store.results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -131,7 +131,7 @@ def run_notebook(notebook, profile, force=False, log_output=True):
     os.environ.update({"NEUMETA_PROFILE": profile, "NEUMETA_NOTEBOOK": stem, "MPLBACKEND": "Agg",
                        "NEUMETA_RESULTS_DIR": str(res_staging), "NEUMETA_FIGURES_DIR": str(fig_staging),
                        "NEUMETA_FORCE": "1" if force else os.environ.get("NEUMETA_FORCE", "0"),
-                       "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+                       "PYDEVD_DISABLE_FILE_VALIDATION": "1", READS_ENV: str(res_staging / ".profile-reads")})
     executed = res_staging / "executed.ipynb"
     started = dt.datetime.now(dt.timezone.utc)
     code = code_fingerprint(notebook, profile)  # what this result depends on (provenance.py)
@@ -158,6 +158,10 @@ def run_notebook(notebook, profile, force=False, log_output=True):
         shutil.rmtree(fig_staging, ignore_errors=True)
         return error
     nb_meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
+    reads = res_staging / ".profile-reads"
+    keys = sorted(set(reads.read_text().split())) if reads.exists() else []
+    reads.unlink(missing_ok=True)
+    code = dict(code, profile_keys_read=keys, profile_read_sha256=profile_values_sha(profile, keys))
     git = dict(git_at_start, dirty=_code_changed(git_at_start, _git_commit(own), own), dirty_scope="the notebook's own code")
     if code_fingerprint(notebook, profile)["hash"] != code["hash"]:
         git["dirty"] = True  # its own code changed while it ran

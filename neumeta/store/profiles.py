@@ -19,6 +19,58 @@ class UnknownProfileError(ValueError):
     pass
 
 
+# Where a pipeline run records which profile values its notebook read (set by the pipeline for the kernel)
+READS_ENV = "NEUMETA_PROFILE_READS"
+
+
+class Profile(dict):
+    """A profile's values that remember which of them were read. Under the pipeline each key read for the
+    first time is appended to the file named by ``$NEUMETA_PROFILE_READS``, so a result's provenance depends
+    on the values its notebook used, not on values added to the profile for other notebooks. Iterating over
+    it (``items()``, ``dict(P)``) counts as reading every key."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read = set()
+
+    def _note(self, *keys):
+        new = [k for k in keys if k not in self.read]
+        if new:
+            self.read.update(new)
+            path = os.environ.get(READS_ENV)
+            if path:
+                with open(path, "a") as f:  # one short append per new key: safe from several processes
+                    f.write("".join(f"{k}\n" for k in new))
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._note(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self._note(key)
+        return super().__contains__(key)
+
+    def __iter__(self):
+        self._note(*dict.keys(self))
+        return super().__iter__()
+
+    def keys(self):
+        self._note(*dict.keys(self))
+        return super().keys()
+
+    def items(self):
+        self._note(*dict.keys(self))
+        return super().items()
+
+    def values(self):
+        self._note(*dict.keys(self))
+        return super().values()
+
+
 def available_profiles():
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
@@ -69,7 +121,7 @@ def resolve_profile(name=None, namespace=None, strict=None):
     for key in values:
         if key != "profile" and namespace.get(key) is not None:
             values[key] = namespace[key]
-    return check_profile(values)
+    return Profile(check_profile(values))
 
 
 def cli_profile(parser, name, overrides=None):

@@ -92,7 +92,15 @@ def code_fingerprint(notebook, profile):
         files[path.relative_to(REPO_ROOT).as_posix()] = _sha(path.read_bytes())
     values = json.dumps(load_profile(profile), sort_keys=True, default=str)
     digest = _sha(json.dumps({"files": files, "profile": values}, sort_keys=True).encode())
-    return {"hash": digest, "files": files, "profile_values_sha256": _sha(values.encode())}
+    return {"hash": digest, "files": files, "profile_values_sha256": _sha(values.encode()),
+            "files_sha256": _sha(json.dumps(files, sort_keys=True).encode())}
+
+
+def profile_values_sha(profile, keys):
+    """Hash of the values of ``keys`` in ``profile`` (a key the profile no longer has hashes as missing)."""
+    from neumeta.store.profiles import load_profile
+    values = load_profile(profile)
+    return _sha(json.dumps({k: values.get(k, "<missing>") for k in sorted(keys)}, sort_keys=True, default=str).encode())
 
 
 def _sha(data):
@@ -116,14 +124,18 @@ def result_status(profile, stem):
     now = code_fingerprint(notebook, profile)
     moved = [f for f, sha in (meta.get("upstream") or {}).items()
              if not (RESULTS_ROOT / f).exists() or _sha((RESULTS_ROOT / f).read_bytes()) != sha]
-    if moved and now["hash"] == stored["hash"]:
+    keys = stored.get("profile_keys_read")  # recorded since runs track the profile values they read
+    same_values = (profile_values_sha(profile, keys) == stored.get("profile_read_sha256") if keys is not None
+                   else now["profile_values_sha256"] == stored.get("profile_values_sha256"))
+    same_files = now["files_sha256"] == stored.get("files_sha256") if keys is not None else now["hash"] == stored["hash"]
+    if moved and same_files and same_values:
         return "stale", "tables it read from other notebooks changed since: " + ", ".join(moved)
-    if now["hash"] == stored["hash"]:
+    if same_files and same_values:
         return "current", f"code unchanged since commit {str(meta['git'].get('commit'))[:10]}"
     changed = sorted(f for f in set(now["files"]) | set(stored["files"])
                      if now["files"].get(f) != stored["files"].get(f))
-    if now["profile_values_sha256"] != stored.get("profile_values_sha256"):
-        changed.append(f"profiles/{profile}.yaml (values)")
+    if not same_values:
+        changed.append(f"profiles/{profile}.yaml (values {'it read' if keys is not None else 'of any key'})")
     return "stale", "changed since: " + ", ".join(changed)
 
 
