@@ -117,3 +117,17 @@ def test_with_recorded_reads_only_the_values_a_notebook_read_make_it_stale(tree,
     monkeypatch.setattr(profiles, "load_profile", real)
     (tree / "neumeta" / "store" / "helper.py").write_text("def f():\n    return 2\n")
     assert provenance.result_status("smoke", "00_demo")[0] == "stale"  # code changes still count
+
+
+def test_with_values_replaces_checks_and_reads_nothing_else(tmp_path, monkeypatch):
+    from neumeta.store.profiles import READS_ENV, resolve_profile, with_values
+    log = tmp_path / "reads"
+    monkeypatch.setenv(READS_ENV, str(log))
+    P = resolve_profile("smoke")
+    Q = with_values(P, inr_noise=0.0, inr_lambda_rec=0.0)
+    assert Q["inr_noise"] == 0.0 and P["inr_noise"] != 0.0 and dict.__getitem__(Q, "seed") == dict.__getitem__(P, "seed")
+    assert set(log.read_text().split()) == {"inr_noise"}
+    with pytest.raises(ValueError, match="not profile values"):
+        with_values(P, inr_nosie=0.0)
+    with pytest.raises(ValueError, match="inr_noise"):
+        with_values(P, inr_noise=-1.0)

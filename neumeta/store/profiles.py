@@ -124,6 +124,15 @@ def resolve_profile(name=None, namespace=None, strict=None):
     return Profile(check_profile(values))
 
 
+def with_values(P, **values):
+    """A copy of the profile ``P`` with ``values`` replaced, checked against the schema (an ablation's or a
+    sweep point's settings). Only the replaced values count as read; the copy records its own reads."""
+    unknown = sorted(set(values) - set(dict.keys(P)))
+    if unknown:
+        raise ValueError(f"with_values: {unknown} are not profile values")
+    return Profile(check_profile({**{k: dict.__getitem__(P, k) for k in dict.keys(P)}, **values}))
+
+
 def cli_profile(parser, name, overrides=None):
     """``resolve_profile`` for a command line: a bad profile name or value ends the command through
     ``parser.error`` (one line naming the value and what is allowed, exit code 2) before any work."""
