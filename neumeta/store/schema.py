@@ -11,6 +11,8 @@ PANELS = ("mnist", "cifar10", "cifar100", "imagenet")
 CRITERIA = ("random", "l1", "l2", "taylor", "hessian", "lamp", "fpgm")
 VARIANTS = ("none", "random", "greedy", "per-tensor", "shp")
 VAE_DATASETS = ("mnist", "celeba")
+ABLATION_ROWS = ("reference", "no-permutation", "random-order", "greedy-order", "no-reconstruction",
+                 "reconstruction-10", "reconstruction-100", "no-weight-norm", "no-noise")  # neumeta/ablations/grid.py
 
 
 class ProfileValueError(ValueError):
@@ -141,6 +143,12 @@ SCHEMA = {
     "similarity_images": _int(1),
     "similarity_batch_size": _int(2, 65_536),
     "similarity_bootstrap": _int(10, 1_000_000),
+    "ablation_archs": Rule("choice", choices=("resnet20", "lenet"), many=True),
+    "ablation_rows": Rule("choice", choices=ABLATION_ROWS, many=True),
+    "ablation_epochs": _int(1, 10_000),
+    "ablation_milestones": _int(1, 10_000, many=True),
+    "ablation_inr_sizes": Rule("str", many=True),
+    "ablation_k_values": _int(1, 10_000, many=True, min_len=1),
     "kd_temperature": _num(0.01, 1000),
     "kd_alpha": _num(0, 1),
     "vae_datasets": Rule("choice", choices=VAE_DATASETS, many=True),
@@ -183,7 +191,7 @@ def check_profile(values):
         elif not rule.ok(value):
             bad.append(f"{key} = {value!r}: must be {rule.describe()}")
     for lo_key, hi_key in [("inr_milestones", "inr_epochs"), ("inr_resnet20_milestones", "inr_resnet20_epochs"),
-                           ("vae_inr_milestones", "vae_inr_epochs")]:
+                           ("vae_inr_milestones", "vae_inr_epochs"), ("ablation_milestones", "ablation_epochs")]:
         epochs = values.get(hi_key) or values.get("inr_epochs")
         if values.get(lo_key) and epochs and isinstance(epochs, int) and any(
                 isinstance(m, int) and m > epochs for m in values[lo_key]):
