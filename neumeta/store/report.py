@@ -205,6 +205,8 @@ NOTEBOOK_ROLE = {
               "ELBO, MSE; samples",
     "60_similarity": "Figure 9: CKA with the full model and KL between every pair of widths for Individual, KD and "
                      "NeuMeta; three CKA estimators; paired margins",
+    "70_ablations": "the ablation table (permutation, λ1, λ2, noise) on ResNet-20 and LeNet, Figure 10 "
+                    "(sample-and-merge), the INR-size frontier",
 }
 
 
@@ -351,10 +353,40 @@ def similarity_table(profile="cpu"):
                                "`models.csv`._")
 
 
+def ablation_table(profile="cpu"):
+    """The ablation table: each row's accuracy at four widths, its paired difference from the reference row of the
+    same schedule, and the paper's number for the row that changes the same thing."""
+    folder = RESULTS_ROOT / profile / "70_ablations"
+    if not (folder / "ablation_table.csv").exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=70`._"
+    t, m = pd.read_csv(folder / "ablation_table.csv"), pd.read_csv(folder / "ablation_margins.csv")
+    blocks = []
+    for arch in t.arch.unique():
+        sub, mm = t[t.arch == arch], m[m.arch == arch].set_index(["row", "width"])
+        widths = sorted((int(c[5:]) for c in sub.columns if c.startswith("acc_d") and sub[c].notna().any()), reverse=True)
+        lines = [f"**{arch}**: test accuracy (%); below each, the row minus the reference row [paired 95 % interval]",
+                 "", "| row | " + " | ".join(f"d = {w}" for w in widths) + " | paper |",
+                 "|---|" + "---|" * (len(widths) + 1)]
+        for r in sub.itertuples():
+            cells = []
+            for w in widths:
+                cell = f"{getattr(r, f'acc_d{w}'):.2f}"
+                if (r.row, w) in mm.index:
+                    x = mm.loc[(r.row, w)]
+                    cell += f"<br>{x.minus_reference:+.2f} [{x.ci_low:+.2f}, {x.ci_high:+.2f}]"
+                cells.append(cell)
+            paper = "" if pd.isna(r.paper_accuracy) else f"{r.paper_accuracy:.2f}"
+            lines.append(f"| {r.name} | " + " | ".join(cells) + f" | {paper} |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + (f"\n\n_Source: `results/{profile}/70_ablations/ablation_table.csv`, "
+                                   "`ablation_margins.csv`._")
+
+
 BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,
           "pruning": pruning_table, "table2": table2_table, "table2_ordering": table2_ordering,
           "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
-          "command_times": command_times, "vae": vae_table, "similarity": similarity_table}
+          "command_times": command_times, "vae": vae_table, "similarity": similarity_table,
+          "ablations": ablation_table}
 
 
 def render(text):
