@@ -5,6 +5,8 @@ import sys
 
 from tqdm import tqdm
 
+from neumeta.parallel.world import is_main
+
 HEADLESS_INTERVAL = 30.0  # seconds between two progress lines in a log
 _ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # cursor moves tqdm uses to stack nested bars
 
@@ -30,6 +32,8 @@ def progress(iterable=None, **kwargs):
     runs, or output to a file) a bar prints one line every HEADLESS_INTERVAL seconds, and only once it has run
     that long: the many short bars (one evaluation pass) stay out of the log, long work shows it is moving."""
     kwargs.setdefault("disable", os.environ.get("TQDM_DISABLE", "0") == "1")
+    if not is_main():  # under torchrun only rank 0 shows progress
+        kwargs["disable"] = True
     pipeline_kernel = bool(os.environ.get("NEUMETA_NOTEBOOK"))  # a notebook the pipeline runs through papermill
     if pipeline_kernel or (not sys.stderr.isatty() and "ipykernel" not in sys.modules):
         kwargs.setdefault("delay", HEADLESS_INTERVAL)

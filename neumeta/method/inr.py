@@ -97,7 +97,8 @@ class NeuMetaINR(nn.Module):
         if offsets is not None:
             raw[..., :2] += noise * offsets.to(raw.device)
         elif noise > 0:
-            u = torch.rand(raw.shape[:-1] + (2,), generator=generator, device=raw.device) - 0.5
+            # drawn on the CPU and moved: the same draws from the same (CPU) generator on any device
+            u = torch.rand(raw.shape[:-1] + (2,), generator=generator).to(raw.device) - 0.5
             if samples > 1:
                 u[0] = 0  # sample-and-merge: one clean draw plus K - 1 noisy ones, as in the paper
             raw[..., :2] += noise * u

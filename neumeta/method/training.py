@@ -22,14 +22,16 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, default_collate
 
 from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
 from neumeta.evaluation.trunk import TrunkFeatures
 from neumeta.method.merge import merged_weights
 from neumeta.metrics import evaluate_accuracy, predict
+from neumeta.parallel import data_parallel, world
+from neumeta.parallel.batches import global_batches, loss_scale, rank_part
 from neumeta.progress import progress
-from neumeta.training.classifier import NonFiniteLossError, check_finite, limit_dataset  # noqa: F401
+from neumeta.training.classifier import NonFiniteLossError, check_finite, default_device, limit_dataset  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -153,11 +155,21 @@ def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch
         payload = load_checkpoint(path)
         ema.module.load_state_dict(payload["state_dict"])
         return ema.module, dict(payload["meta"], reused=True)
+    if not world.is_main():  # under torchrun rank 0 holds the lock and writes; the others train beside it
+        return _train(inr, ema, target, train_set, cfg, path, meta or {}, desc, on_epoch_end, task_loss)
     with training_lock(path):
         return _train(inr, ema, target, train_set, cfg, path, meta or {}, desc, on_epoch_end, task_loss)
 
 
 def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end, task_loss):
+    device = world.device() if world.active() else default_device()
+    inr.to(device), ema.to(device), target.to(device)
+
+    def objective(model, x, y, width, generator):
+        return inr_loss(model, target, x, y, width, cfg, generator=generator, task_loss=task_loss)
+    # under torchrun: DDP averages the INR's gradients; every process draws the same width and noise per step
+    step_objective, inr = data_parallel.wrap(inr, objective, device)
+    ranks, rank, main = world.world_size(), world.rank(), world.is_main()
     train_set = limit_dataset(train_set, cfg.limit_train, cfg.seed)
     opt = torch.optim.AdamW(inr.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=0.1)
@@ -174,7 +186,7 @@ def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end, tas
         history, start_epoch = state["meta"]["history"], state["meta"]["epoch"]
         train_seconds = state["meta"]["train_seconds"]
         warm_start = state["meta"].get("warm_start")
-    elif cfg.rec_warmup_steps:
+    elif cfg.rec_warmup_steps:  # deterministic: every process computes the same warm start
         warm_start = fit_reconstruction(inr, target, cfg.rec_warmup_steps, cfg.rec_warmup_lr, desc=f"{desc} warm start",
                                         seed=cfg.seed)
         # the EMA starts from the warm-started weights: its first update copies them
@@ -182,17 +194,22 @@ def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end, tas
     for epoch in range(start_epoch, cfg.epochs):
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
         torch.manual_seed(cfg.seed * 100_003 + epoch)  # augmentation
-        loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
+        if ranks == 1:
+            loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
+        else:  # the one-process run's global batches (same draws from gen), this process's part of each
+            loader = _rank_batches(train_set, global_batches(len(train_set), cfg.batch_size, gen), rank, ranks)
         inr.train()
         t0 = time.perf_counter()
         loss_sum = correct = seen = 0
         bar = progress(loader, desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
-        for step, (x, y) in enumerate(bar, start=1):
+        for step, batch in enumerate(bar, start=1):
+            x, y = batch[0].to(device), batch[1].to(device)
+            scale = batch[2] if ranks > 1 else 1.0
             width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
-            loss, logits = inr_loss(inr, target, x, y, width, cfg, generator=gen, task_loss=task_loss)
+            loss, logits = step_objective(inr, x, y, width, gen)
             check_finite(loss, epoch + 1, step)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss * scale if ranks > 1 else loss).backward()
             if cfg.clip_value > 0:
                 torch.nn.utils.clip_grad_value_(inr.parameters(), cfg.clip_value)
             opt.step()
@@ -202,23 +219,44 @@ def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end, tas
                 correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", d=width, refresh=False)
+        loss_sum, correct, seen = world.all_sum([loss_sum, correct, seen])
         sched.step()
         train_seconds += time.perf_counter() - t0
         row = {"epoch": epoch + 1, "train_loss": loss_sum / seen}
         if task_loss is None:
             row["train_acc"] = 100.0 * correct / seen
         history.append(dict(row, train_seconds=train_seconds))
-        save_checkpoint(part, {
-            "state_dict": inr.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
-            "scheduler": sched.state_dict(),
-            "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds, "warm_start": warm_start}})
+        if main:
+            save_checkpoint(part, {
+                "state_dict": _cpu(inr.state_dict()), "ema": _cpu(ema.state_dict()), "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds,
+                         "warm_start": warm_start}})
         if on_epoch_end:
             on_epoch_end(epoch + 1)
     info = dict(meta, config=_plain(dataclasses.asdict(cfg)), history=history, train_seconds=train_seconds,
                 selection="last EMA epoch", epochs=cfg.epochs, warm_start=warm_start)
-    save_checkpoint(path, {"state_dict": ema.module.state_dict(), "meta": info})
-    part.unlink(missing_ok=True)
+    if ranks > 1:
+        info["processes"] = ranks
+    inr.to("cpu"), ema.to("cpu"), target.to("cpu")  # evaluation and the notebooks run on the CPU copies
+    if main:
+        save_checkpoint(path, {"state_dict": ema.module.state_dict(), "meta": info})
+        part.unlink(missing_ok=True)
+    world.barrier()  # no process returns before the checkpoint is on disk
     return ema.module, dict(info, reused=False)
+
+
+def _rank_batches(dataset, batches, rank, ranks):
+    """``(x, y, loss scale)`` of this process's part of each global index batch, fetched as the one-process
+    loader (no workers) fetches them."""
+    for batch in batches:
+        part = rank_part(batch, rank, ranks)
+        x, y = default_collate([dataset[i] for i in part])
+        yield x, y, loss_scale(len(part), len(batch), ranks)
+
+
+def _cpu(state):
+    return {k: v.cpu() if torch.is_tensor(v) else v for k, v in state.items()}
 
 
 def _plain(d):

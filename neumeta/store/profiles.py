@@ -136,6 +136,8 @@ def with_values(P, **values):
 def cli_profile(parser, name, overrides=None):
     """``resolve_profile`` for a command line: a bad profile name or value ends the command through
     ``parser.error`` (one line naming the value and what is allowed, exit code 2) before any work."""
+    from neumeta.parallel.world import setup
+    setup()  # under torchrun: join the process group before any work
     try:
         return resolve_profile(name, overrides or {}, strict=False)
     except ValueError as e:  # UnknownProfileError and ProfileValueError are ValueErrors

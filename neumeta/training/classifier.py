@@ -18,6 +18,8 @@ from torch.utils.data import DataLoader
 
 from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
 from neumeta.metrics import evaluate_accuracy
+from neumeta.parallel import data_parallel, world
+from neumeta.parallel.batches import global_batches, loss_scale, rank_part
 from neumeta.progress import progress
 
 
@@ -121,6 +123,8 @@ def train_classifier(model, train_set, test_set, cfg, path, meta=None, desc="tra
         payload = load_checkpoint(path)
         model.load_state_dict(payload["state_dict"])
         return model, dict(payload["meta"], reused=True)
+    if not world.is_main():  # under torchrun rank 0 holds the lock and writes; the others train beside it
+        return _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, device, objective)
     with training_lock(path):
         return _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, device, objective)
 
@@ -131,8 +135,12 @@ def _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, devi
         def objective(model, x, y):
             return cross_entropy_objective(model, x, y, cfg.label_smoothing)
 
-    device = torch.device(device) if device is not None else default_device()
+    device = torch.device(device) if device is not None else world.device() if world.active() else default_device()
     model.to(device)
+    # under torchrun: BatchNorm over the global batch, gradients averaged by DDP (before the optimizer sees the
+    # parameters: synchronised BatchNorm layers are new modules)
+    step_objective, model = data_parallel.wrap(model, objective, device)
+    ranks, rank, main = world.world_size(), world.rank(), world.is_main()
     train_set = limit_dataset(train_set, cfg.limit_train, cfg.seed)
     steps_per_epoch = math.ceil(len(train_set) / cfg.batch_size)
     # Weight decay only on conv/linear weights, not on BN parameters and biases.
@@ -154,10 +162,17 @@ def _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, devi
     memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
     model.to(memory_format=memory_format)
     for epoch in range(start_epoch, cfg.epochs):
-        torch.manual_seed(cfg.seed * 100_003 + epoch)  # augmentation RNG, reproducible per epoch
-        loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, drop_last=False,
-                            num_workers=cfg.num_workers,
-                            generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch))
+        torch.manual_seed(cfg.seed * 100_003 + epoch + 7919 * rank)  # augmentation RNG, reproducible per epoch
+        order = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        if ranks == 1:
+            loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, drop_last=False,
+                                num_workers=cfg.num_workers, generator=order)
+            scales = None
+        else:  # this process's part of each global batch the one-process run would see
+            batches = list(global_batches(len(train_set), cfg.batch_size, order))
+            parts = [rank_part(b, rank, ranks) for b in batches]
+            loader = DataLoader(train_set, batch_sampler=parts, num_workers=cfg.num_workers)
+            scales = [loss_scale(len(p), len(b), ranks) for p, b in zip(parts, batches)]
         model.train()
         t0 = time.perf_counter()
         loss_sum = correct = seen = 0
@@ -165,35 +180,41 @@ def _train(model, train_set, test_set, cfg, path, meta, desc, on_epoch_end, devi
         for step, (x, y) in enumerate(bar, start=1):
             x, y = x.to(device, memory_format=memory_format, non_blocking=True), y.to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-                loss, logits = objective(model, x, y)
+                loss, logits = step_objective(model, x, y)
             check_finite(loss, epoch + 1, step)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss if scales is None else loss * scales[step - 1]).backward()
             opt.step()
             sched.step()
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{100 * correct / seen:.1f}", refresh=False)
+        loss_sum, correct, seen = world.all_sum([loss_sum, correct, seen])
         train_seconds += time.perf_counter() - t0
         row = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": 100.0 * correct / seen,
                "lr": opt.param_groups[0]["lr"], "train_seconds": train_seconds}
-        if cfg.eval_every and (epoch + 1) % cfg.eval_every == 0 and epoch + 1 < cfg.epochs:
+        if main and cfg.eval_every and (epoch + 1) % cfg.eval_every == 0 and epoch + 1 < cfg.epochs:
             model.to(memory_format=torch.contiguous_format)
             row["test_acc"] = evaluate_accuracy(model, test_set, desc="test", device=device)
             model.to(memory_format=memory_format)
         history.append(row)
-        save_checkpoint(part, {
-            "state_dict": _contiguous_state(model), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-            "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds}})
+        if main:
+            save_checkpoint(part, {
+                "state_dict": _contiguous_state(model), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds}})
         if on_epoch_end:
             on_epoch_end(epoch + 1)
 
-    model.to("cpu", memory_format=torch.contiguous_format)
+    model = data_parallel.unwrap(model).to("cpu", memory_format=torch.contiguous_format)
     info = dict(meta or {}, config=dataclasses.asdict(cfg), history=history, train_seconds=train_seconds,
                 epochs=cfg.epochs, test_acc=evaluate_accuracy(model, test_set, desc="test"))
-    save_checkpoint(path, {"state_dict": _contiguous_state(model), "meta": info})
-    part.unlink(missing_ok=True)
+    if ranks > 1:
+        info["processes"] = ranks
+    if main:
+        save_checkpoint(path, {"state_dict": _contiguous_state(model), "meta": info})
+        part.unlink(missing_ok=True)
+    world.barrier()  # no process returns before the checkpoint is on disk
     return model, dict(info, reused=False)
 
 
