@@ -51,6 +51,20 @@ def main(kind, out, epochs):
         cfg = INRTrainConfig(epochs=epochs, batch_size=33, limit_train=99, noise=1.0, ema_decay=0.9, seed=3,
                              rec_warmup_steps=5)
         train_inr(inr, target, train, cfg, Path(out) / "inr.pt")
+    elif kind == "sweep":
+        from neumeta.evaluation.eval_sets import eval_set
+        from neumeta.method.engine import TargetNetwork
+        from neumeta.method.folding import fuse_bn
+        from neumeta.method.inr import NeuMetaINR
+        from neumeta.method.spec import RESNET20_LAST_BLOCK
+        from neumeta.models import build_model
+        from neumeta.parallel.sweep import sharded_sweep
+        target = TargetNetwork(RESNET20_LAST_BLOCK, fuse_bn(build_model("resnet20").eval()).state_dict())
+        inr = NeuMetaINR(RESNET20_LAST_BLOCK, hidden=16, num_layers=2, num_freqs=3).eval()
+        test = eval_set("cifar10", "test", ROOT)
+        preds = sharded_sweep(inr, target, test, list(range(16, 65, 7)), samples=3, noise=1.0, seed=5)
+        if world.is_main():
+            torch.save({str(d): p for d, p in preds.items()}, Path(out) / "sweep.pt")
     else:
         raise SystemExit(f"unknown kind {kind!r}")
 

@@ -60,6 +60,17 @@ def test_two_processes_equal_one_with_the_same_global_batch(tmp_path, kind, atol
     assert not list(two.glob("*.partial.pt"))
 
 
+def test_a_sharded_sweep_gives_exactly_the_one_process_predictions(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    for out, n in ((one, 1), (two, 2)):
+        out.mkdir()
+        run = _run("sweep", out, 0, n)
+        assert run.returncode == 0, run.stderr[-3000:]
+    a, b = (torch.load(d / "sweep.pt", weights_only=True) for d in (one, two))
+    assert sorted(a, key=int) == [str(d) for d in range(16, 65, 7)] and a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_a_killed_two_process_run_resumes_to_the_same_weights(tmp_path):
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     for out in (straight, killed):
