@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.neumeta-installed
 
-.PHONY: reproduce test test-slow data venv clean-scratch artifacts benchmark
+.PHONY: reproduce test test-slow data venv clean-scratch artifacts benchmark dry-run
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ reproduce: venv data
 	$(PY) -m neumeta.store.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
 	$(PY) -m neumeta.store.report
 	$(PY) -m neumeta.store.compare --profile $(PROFILE) $(if $(ONLY),--only $(ONLY))
+
+# The paper profile's code path at smoke sizes on the fixtures, on a CPU (tiny results, kept out of the real store)
+dry-run: venv
+	NEUMETA_DRY_RUN=1 NEUMETA_OFFLINE=1 NEUMETA_CHECKPOINTS=checkpoints/dry-run \
+	  NEUMETA_RESULTS_ROOT=results/scratch/dry-run NEUMETA_FIGURES_ROOT=figures/scratch/dry-run \
+	  $(PY) -m neumeta.store.pipeline --profile paper $(if $(ONLY),--only $(ONLY))
 
 artifacts: venv
 	$(PY) -m neumeta.store.artifacts $(PROFILE)

@@ -30,7 +30,7 @@ def config_hash(config):
 
 
 def checkpoint_dir(profile):
-    return Path(os.environ.get("NEUMETA_CHECKPOINTS", REPO_ROOT / "checkpoints")) / profile
+    return REPO_ROOT / os.environ.get("NEUMETA_CHECKPOINTS", "checkpoints") / profile  # relative: to the repository
 
 
 def checkpoint_path(profile, name, config):

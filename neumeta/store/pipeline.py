@@ -25,7 +25,7 @@ from pathlib import Path
 from neumeta.store.atomic import atomic_write, clean_orphans
 from neumeta.store.checkpoints import checkpoint_dir, force_retrain
 from neumeta.store.provenance import code_fingerprint, profile_values_sha
-from neumeta.store.profiles import READS_ENV, UnknownProfileError, available_profiles, load_profile
+from neumeta.store.profiles import DRY_RUN_ENV, READS_ENV, UnknownProfileError, available_profiles, load_profile
 from neumeta.store.results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -242,6 +242,11 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="retrain instead of reusing stored checkpoints")
     parser.add_argument("--quiet", action="store_true", help="do not stream cell output")
     args = parser.parse_args(argv)
+    real_store = (RESULTS_ROOT.resolve() == (REPO_ROOT / "results").resolve()
+                  or checkpoint_dir(args.profile).parent.resolve() == (REPO_ROOT / "checkpoints").resolve())
+    if os.environ.get(DRY_RUN_ENV) == "1" and real_store:
+        parser.error("NEUMETA_DRY_RUN=1 writes tiny-run results: point NEUMETA_RESULTS_ROOT (and NEUMETA_CHECKPOINTS, "
+                     "NEUMETA_FIGURES_ROOT) elsewhere, as `make dry-run` does")
     try:
         load_profile(args.profile)
     except UnknownProfileError as e:

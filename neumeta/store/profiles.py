@@ -79,7 +79,10 @@ def default_profile():
     return os.environ.get("NEUMETA_PROFILE", "cpu")
 
 
-def load_profile(name):
+DRY_RUN_ENV = "NEUMETA_DRY_RUN"
+
+
+def _read(name):
     path = PROFILE_DIR / f"{name}.yaml"
     if not isinstance(name, str) or not path.exists():
         raise UnknownProfileError(f"unknown profile {name!r}; available: {', '.join(available_profiles())}")
@@ -88,7 +91,23 @@ def load_profile(name):
         flat = isinstance(value, SCALARS) or (isinstance(value, list) and all(isinstance(v, SCALARS) for v in value))
         if not flat:
             raise ValueError(f"profile {name}: {key} must be a flat value (scalar or list of scalars), got {value!r}")
+    return values
+
+
+def load_profile(name):
+    values = _read(name)
+    if os.environ.get(DRY_RUN_ENV) == "1" and name != "smoke":
+        values = dry_run_values(values, _read("smoke"))
     return check_profile(dict(values, profile=name))
+
+
+def dry_run_values(values, smoke):
+    """A profile's code path at the smoke profile's sizes: its choices (datasets, panels, criteria, variants,
+    rows) and switches (precision, memory format) stay, every number, list of widths and path comes from
+    ``smoke`` (fixtures, one epoch, tiny networks). ``NEUMETA_DRY_RUN=1`` applies it to every profile but smoke,
+    so the paper profile's notebooks run end to end on a CPU in minutes (``make dry-run``)."""
+    from neumeta.store.schema import SCHEMA
+    return {k: v if SCHEMA[k].kind in ("choice", "bool") else smoke[k] for k, v in values.items()}
 
 
 def injected_names(namespace):

@@ -15,8 +15,9 @@ from neumeta.store.atomic import atomic_write
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # another results store (a test's fresh one, say) via $NEUMETA_RESULTS_ROOT / $NEUMETA_FIGURES_ROOT
-RESULTS_ROOT = Path(os.environ.get("NEUMETA_RESULTS_ROOT", REPO_ROOT / "results"))
-FIGURES_ROOT = Path(os.environ.get("NEUMETA_FIGURES_ROOT", REPO_ROOT / "figures"))
+# relative settings are relative to the repository, whatever the working directory (notebooks run in notebooks/)
+RESULTS_ROOT = REPO_ROOT / os.environ.get("NEUMETA_RESULTS_ROOT", "results")
+FIGURES_ROOT = REPO_ROOT / os.environ.get("NEUMETA_FIGURES_ROOT", "figures")
 
 
 def in_pipeline():
