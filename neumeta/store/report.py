@@ -382,11 +382,16 @@ def ablation_table(profile="cpu"):
                                    "`ablation_margins.csv`._")
 
 
+def paper_map_table(profile="cpu"):
+    from neumeta.store import paper_map
+    return paper_map.render(profile)
+
+
 BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "neumeta": neumeta_table,
           "pruning": pruning_table, "table2": table2_table, "table2_ordering": table2_ordering,
           "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
           "command_times": command_times, "vae": vae_table, "similarity": similarity_table,
-          "ablations": ablation_table}
+          "ablations": ablation_table, "paper_map": paper_map_table}
 
 
 def render(text):
@@ -396,18 +401,29 @@ def render(text):
     return text
 
 
+def gallery_pages():
+    """``{path: text}`` of the figure gallery of every committed profile (``figures/<profile>/README.md``)."""
+    from neumeta.store import gallery
+    from neumeta.store.results import FIGURES_ROOT
+    profiles = sorted(p.name for p in FIGURES_ROOT.iterdir() if p.is_dir() and p.name not in ("scratch", "smoke")
+                      and any(p.glob("[0-9][0-9]_*/*.png"))) if FIGURES_ROOT.exists() else []
+    return {FIGURES_ROOT / profile / "README.md": gallery.render(profile) for profile in profiles}
+
+
 def main(argv=None):
+    """Render the README's result blocks and the figure galleries; ``--check``: exit 1 if any is out of date."""
     argv = sys.argv[1:] if argv is None else argv
-    current = README.read_text()
-    updated = render(current)
+    pages = {README: render(README.read_text()), **gallery_pages()}
+    stale = [path for path, text in pages.items() if not path.exists() or path.read_text() != text]
     if "--check" in argv:
-        if updated != current:
-            print("README.md result tables are out of date: run `python -m neumeta.store.report`", file=sys.stderr)
+        if stale:
+            print("out of date: " + ", ".join(str(p) for p in stale) + ": run `python -m neumeta.store.report`",
+                  file=sys.stderr)
             return 1
         return 0
-    if updated != current:
-        with atomic_write(README, "w") as f:
-            f.write(updated)
+    for path in stale:
+        with atomic_write(path, "w") as f:
+            f.write(pages[path])
     return 0
 
 
