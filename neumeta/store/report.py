@@ -382,6 +382,32 @@ def ablation_table(profile="cpu"):
                                    "`ablation_margins.csv`._")
 
 
+def first_screen(profile="cpu"):
+    """The README's opening lines: the two commands with their last measured times and CPU, and the map's headline."""
+    import json
+    from neumeta.store import paper_map
+    runs = [json.loads(p.read_text()) for p in sorted((RESULTS_ROOT / profile).glob("[0-9][0-9]_*/meta.json"))]
+    reproduce = "not measured yet"
+    if runs:
+        cpus = ", ".join(sorted({m.get("machine", {}).get("cpu_model") or "?" for m in runs}))
+        reproduce = (f"{sum(m['duration_seconds'] for m in runs) / 60:.0f} min for its {len(runs)} notebooks from the "
+                     f"committed checkpoints ({cpus}, 2 cores)")
+    test = "not measured yet"
+    path = RESULTS_ROOT / profile / "benchmarks" / "commands.csv"
+    if path.exists():
+        rows = pd.read_csv(path)
+        rows = rows[rows.command == "make test"]
+        if len(rows):
+            r = rows.iloc[-1]
+            test = f"{r.seconds / 60:.0f} min ({r.cpu_model}, {r.cpu_count} cores, measured {r.date})"
+    headline = paper_map.render(profile).splitlines()[0]
+    return "\n".join([
+        f"- `make reproduce` regenerates every table and figure of the `{profile}` profile: {reproduce}.",
+        f"- `make test` runs the test suite, every notebook in the `smoke` profile and the `paper` profile's dry run: "
+        f"{test}.",
+        "", f"What is reproduced: {headline} The map is at *The paper, item by item*."])
+
+
 def paper_map_table(profile="cpu"):
     from neumeta.store import paper_map
     return paper_map.render(profile)
@@ -391,7 +417,8 @@ BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "n
           "pruning": pruning_table, "table2": table2_table, "table2_ordering": table2_ordering,
           "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
           "command_times": command_times, "vae": vae_table, "similarity": similarity_table,
-          "ablations": ablation_table, "paper_map": paper_map_table}
+          "ablations": ablation_table, "paper_map": paper_map_table,
+          "first_screen": first_screen}
 
 
 def render(text):
