@@ -205,6 +205,8 @@ NOTEBOOK_ROLE = {
               "ELBO, MSE; samples",
     "60_similarity": "Figure 9: CKA with the full model and KL between every pair of widths for Individual, KD and "
                      "NeuMeta; three CKA estimators; paired margins",
+    "80_table1": "Table 1: each method's properties (resizable, generalises, checkpoint-free, ...) decided by checks "
+                 "on our models; stored parameters measured",
     "70_ablations": "the ablation table (permutation, λ1, λ2, noise) on ResNet-20 and LeNet, Figure 10 "
                     "(sample-and-merge), the INR-size frontier",
 }
@@ -382,6 +384,14 @@ def ablation_table(profile="cpu"):
                                    "`ablation_margins.csv`._")
 
 
+def table1_block(profile="cpu"):
+    """Table 1 as notebook 80 stored it (ours beside the paper's marks)."""
+    path = RESULTS_ROOT / profile / "80_table1" / "table1.md"
+    if not path.exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=80`._"
+    return path.read_text().rstrip() + f"\n\n_Source: `results/{profile}/80_table1/table1.csv`._"
+
+
 def first_screen(profile="cpu"):
     """The README's opening lines: the two commands with their last measured times and CPU, and the map's headline."""
     import json
@@ -418,7 +428,7 @@ BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "n
           "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
           "command_times": command_times, "vae": vae_table, "similarity": similarity_table,
           "ablations": ablation_table, "paper_map": paper_map_table,
-          "first_screen": first_screen}
+          "first_screen": first_screen, "table1": table1_block}
 
 
 def render(text):
