@@ -392,6 +392,31 @@ def table1_block(profile="cpu"):
     return path.read_text().rstrip() + f"\n\n_Source: `results/{profile}/80_table1/table1.csv`._"
 
 
+def gpu_check(profile="paper"):
+    """The paper profile's CUDA check as ``benchmarks/gpu_check.py`` last stored it."""
+    import json
+    path = RESULTS_ROOT / profile / "benchmarks" / "gpu_check.json"
+    if not path.exists():
+        return "_No GPU check stored yet: run `python benchmarks/gpu_check.py --out results/paper/benchmarks` on a GPU._"
+    from neumeta.store.profiles import load_profile
+    r, P = json.loads(path.read_text()), load_profile(profile)
+    e = r["end_to_end"]
+    lines = [f"Last run on one {r['gpu']} (torch {r['torch']}; its CPU: {r['cpu_threads']} threads), paper profile shapes "
+             f"(INR {' x '.join(map(str, r['inr_shape']))}, {r['inr_params'] / 1e6:.2f}M parameters; K = {r['K']}):", "",
+             "| step | GPU | same machine's CPU | CPU / GPU | peak GPU memory |", "|---|---|---|---|---|",
+             f"| ResNet-20 training step, batch {P['base_batch_size']} | {1e3 * r['base_step_s_gpu']:.1f} ms | "
+             f"{1e3 * r['base_step_s_cpu']:.1f} ms | {r['base_step_cpu_over_gpu']:.1f}x | {r['base_step_peak_gib']:.2f} GiB |",
+             f"| INR training step (generates layer3.2), batch {P['inr_batch_size']} | {1e3 * r['inr_step_s_gpu']:.1f} ms | "
+             f"{1e3 * r['inr_step_s_cpu']:.1f} ms | {r['inr_step_cpu_over_gpu']:.1f}x | {r['inr_step_peak_gib']:.2f} GiB |",
+             f"| K-sample merge at one width | {1e3 * r['merge_K_s_gpu']:.0f} ms | {1e3 * r['merge_K_s_cpu']:.0f} ms | "
+             f"{r['merge_K_cpu_over_gpu']:.1f}x | — |", "",
+             f"Both trainers ran end to end on CUDA on the fixtures (a base-model epoch of {e['base_epoch']['images']} images "
+             f"in {e['base_epoch']['seconds']:.1f} s, reloaded bit for bit from its checkpoint: "
+             f"{e['base_epoch']['reload_equal']}; an INR epoch with its warm start in {e['inr_epoch']['seconds']:.1f} s, "
+             f"the INR back on the CPU afterwards: {e['inr_epoch']['on_cpu_after']})."]
+    return "\n".join(lines) + f"\n\n_Source: `results/{profile}/benchmarks/gpu_check.json`._"
+
+
 def first_screen(profile="cpu"):
     """The README's opening lines: the two commands with their last measured times and CPU, and the map's headline."""
     import json
@@ -428,7 +453,8 @@ BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "n
           "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
           "command_times": command_times, "vae": vae_table, "similarity": similarity_table,
           "ablations": ablation_table, "paper_map": paper_map_table,
-          "first_screen": first_screen, "table1": table1_block}
+          "first_screen": first_screen, "table1": table1_block,
+          "gpu_check": gpu_check}
 
 
 def render(text):
