@@ -96,7 +96,8 @@ def train_row(P, arch, row):
 if __name__ == "__main__":
     import argparse
 
-    from neumeta.store.checkpoints import CheckpointBusyError, is_being_trained, load_checkpoint, partial_path
+    from neumeta.store.checkpoints import is_being_trained, load_checkpoint, partial_path
+    from neumeta.training.queue import train_in_turn
     from neumeta.store.profiles import cli_profile
     parser = argparse.ArgumentParser(prog="python -m neumeta.ablations.grid", description="Train the ablation grid's INRs.")
     parser.add_argument("profile", nargs="?")
@@ -104,19 +105,14 @@ if __name__ == "__main__":
     parser.add_argument("--status", action="store_true", help="list every row's state; train nothing")
     args = parser.parse_args()
     P = cli_profile(parser, args.profile)
-    for arch, row in jobs(P):
-        path = checkpoint_of(P, arch, row)
-        if args.status:
+    if args.status:
+        for arch, row in jobs(P):
+            path = checkpoint_of(P, arch, row)
             part = partial_path(path)
             state = ("done" if path.exists() else f"partial (epoch {load_checkpoint(part)['meta']['epoch']})"
                      if part.exists() else "not started") + (", training now" if is_being_trained(path) else "")
             print(f"{arch:>8} {row.id:<20} {state:<28} {path.name}")
-            continue
-        try:
-            info = train_row(P, arch, row)[2]
-        except CheckpointBusyError:
-            if not args.skip_busy:
-                raise
-            print(f"{arch} {row.name}: another process is training it; skipped", flush=True)
-            continue
-        print(f"{arch} {row.name}: {info['epochs']} epochs, {info['train_seconds'] / 60:.1f} train min", flush=True)
+        raise SystemExit(0)
+    train_in_turn([(f"{arch} {row.name}", lambda arch=arch, row=row: train_row(P, arch, row)[2],
+                    lambda info: f"{info['epochs']} epochs, {info['train_seconds'] / 60:.1f} train min")
+                   for arch, row in jobs(P)], args.skip_busy)

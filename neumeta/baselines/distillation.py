@@ -19,7 +19,6 @@ import torch.nn.functional as F
 from neumeta.data import NUM_CLASSES
 from neumeta.models import build_model, check_width
 from neumeta.seed import seed_everything
-from neumeta.store.checkpoints import CheckpointBusyError
 from neumeta.training.base_models import (data_identity, recipe_checkpoint_paths, stage_checkpoint_paths,
                                          train_base_model, train_with_recipe)
 
@@ -78,6 +77,7 @@ if __name__ == "__main__":
     import argparse
 
     from neumeta.baselines.table2 import _print_status, training_status_of
+    from neumeta.training.queue import train_in_turn
     from neumeta.store.profiles import cli_profile
     parser = argparse.ArgumentParser(prog="python -m neumeta.baselines.distillation",
                                      description="Train the KD students of Figure 9.")
@@ -91,12 +91,6 @@ if __name__ == "__main__":
     if args.status:
         _print_status(training_status_of([("KD", d, kd_paths(dataset, d, P)) for d in student_widths(P)], dataset))
         raise SystemExit(0)
-    for width in student_widths(P):
-        try:
-            info = train_student(dataset, width, P)[1]
-        except CheckpointBusyError:
-            if not args.skip_busy:
-                raise
-            print(f"KD d={width}: another process is training it; skipped", flush=True)
-            continue
-        print(f"KD d={width}: {info['test_acc']:.2f} % in {info['train_seconds'] / 60:.1f} min", flush=True)
+    train_in_turn([(f"KD d={d}", lambda d=d: train_student(dataset, d, P)[1],
+                    lambda info: f"{info['test_acc']:.2f} % in {info['train_seconds'] / 60:.1f} min")
+                   for d in student_widths(P)], args.skip_busy)
