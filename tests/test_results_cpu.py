@@ -257,3 +257,12 @@ def test_no_committed_cpu_result_is_stale_or_dirty():
     from neumeta.store.provenance import check
     bad = [(stem, status, reason) for stem, status, reason in check("cpu") if status in ("stale", "dirty")]
     assert not bad, "\n".join(f"{stem}: {status} ({reason})" for stem, status, reason in bad)
+
+
+def test_table1_claims_in_the_readme_hold():
+    """The README says NeuMeta stores more parameters than the four Individual networks, and that it is resizable
+    and generalises to d = 16 by our checks."""
+    _current("80_table1")
+    t = _table("80_table1", "table1").set_index("method")
+    assert t.loc["NeuMeta", "stored_params"] > t.loc["Individual", "stored_params"]
+    assert t.loc["NeuMeta", "resizable"] and t.loc["NeuMeta", "generalises"]
