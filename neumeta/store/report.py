@@ -392,6 +392,20 @@ def table1_block(profile="cpu"):
     return path.read_text().rstrip() + f"\n\n_Source: `results/{profile}/80_table1/table1.csv`._"
 
 
+def data_parallel(profile="cpu"):
+    """One process against two under torchrun on this machine's CPU (``benchmarks/data_parallel.py``)."""
+    path = RESULTS_ROOT / profile / "benchmarks" / "data_parallel.csv"
+    if not path.exists():
+        return "_Not measured yet: run `python benchmarks/data_parallel.py`._"
+    t = pd.read_csv(path)
+    lines = ["| run | seconds | images / s | time ÷ one process |", "|---|---|---|---|"]
+    lines += [f"| {r.run} ({r.processes} × {r.threads_each} thread{'s' if r.threads_each > 1 else ''}) | {r.seconds:.2f} | "
+              f"{r.images_per_second:.0f} | {r.time_ratio_to_one_process:.2f} |" for r in t.itertuples()]
+    r = t.iloc[0]
+    return "\n".join(lines) + (f"\n\n_One base-model epoch of {r.images} CIFAR-10 images, {r.cpu_model}, {r.cpu_count} "
+                               f"cores, commit {r.commit}, {r.date}; source: `results/{profile}/benchmarks/data_parallel.csv`._")
+
+
 def gpu_check(profile="paper"):
     """The paper profile's CUDA check as ``benchmarks/gpu_check.py`` last stored it."""
     import json
@@ -454,7 +468,7 @@ BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "n
           "command_times": command_times, "vae": vae_table, "similarity": similarity_table,
           "ablations": ablation_table, "paper_map": paper_map_table,
           "first_screen": first_screen, "table1": table1_block,
-          "gpu_check": gpu_check}
+          "gpu_check": gpu_check, "data_parallel": data_parallel}
 
 
 def render(text):
