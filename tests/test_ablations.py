@@ -112,3 +112,10 @@ def test_noise_off_gives_identical_draws_and_noise_on_does_not(P, setup):
     assert torch.allclose(merged, clean, atol=1e-5) and torch.allclose(clean, full, atol=1e-4)
     loss, preds = loss_and_predictions(clean, trunk.labels)
     assert loss > 0 and preds.shape == trunk.labels.shape
+
+
+def test_the_frontier_without_its_reference_row_is_refused(P):
+    from neumeta.store.profiles import with_values
+    with pytest.raises(ValueError, match="needs the 'reference' row"):
+        jobs(with_values(P, ablation_rows=["no-noise"]))
+    assert jobs(with_values(P, ablation_rows=["no-noise"], ablation_inr_sizes=[]))  # no frontier: fine

@@ -1,10 +1,11 @@
 """The ablation grid: one INR per row, each a keyed artifact trained with the row's settings.
 
 A row changes one thing against the reference (the cpu profile's INR): the channel ordering of the target
-(none, random, layer-greedy instead of the shortest Hamiltonian path), the reconstruction weight λ1, the
-weight-norm weight λ2, or the coordinate noise. Every ResNet-20 row, the reference included, trains on the
-shared ablation schedule (``ablation_epochs`` / ``ablation_milestones``) so rows compare; LeNet rows use the
-profile's full LeNet schedule. The INR-size frontier varies the INR's hidden width, depth and Fourier bands on
+(none, random, greedy nearest neighbour instead of the shortest Hamiltonian path), the reconstruction weight
+λ1 (λ1 = 0 also drops the warm start, itself a reconstruction fit), the weight-norm weight λ2, or the
+coordinate noise. Every ResNet-20 row, the reference included, trains on the shared ablation schedule
+(``ablation_epochs`` / ``ablation_milestones``) so rows compare; LeNet rows use the profile's full LeNet
+schedule. The INR-size frontier varies the INR's hidden width, depth and Fourier bands on
 the same schedule. Each row's settings go into its checkpoint key, so a row is trained once, resumes after a
 kill, and two processes side by side split the grid (``--skip-busy``):
 
@@ -33,7 +34,8 @@ ROWS = (
     Row("reference", "reference (shortest path, λ1 = 1, λ2 = 1e-4, noise 1)", paper_row=4),
     Row("no-permutation", "no permutation", variant="none", paper_row=2),
     Row("random-order", "random channel order", variant="random"),
-    Row("greedy-order", "layer-greedy channel order", variant="greedy"),
+    # greedy on the whole channel group's features; the reference's "Layer-Greedy" looks at its first tensor only
+    Row("greedy-order", "greedy nearest-neighbour channel order", variant="greedy"),
     # the warm start is a reconstruction fit too, so "no reconstruction" drops it as well
     Row("no-reconstruction", "λ1 = 0 (no reconstruction, no warm start)",
         values=(("inr_lambda_rec", 0.0), ("inr_rec_warmup_steps", 0)), paper_row=1),
@@ -73,10 +75,14 @@ def size_row(P, size):
 
 def jobs(P):
     """``(arch, row)`` of every INR the grid needs, in training order: LeNet's rows (short), then ResNet-20's
-    rows, then the frontier's points (a point equal to the reference's size is the reference itself)."""
+    rows, then the frontier's points (a point equal to the reference's size is the reference itself). The
+    frontier is measured against the reference row, so it needs that row."""
     out = [("lenet", r) for r in ROWS if r.id in P["ablation_rows"] and "lenet" in P["ablation_archs"]]
     if "resnet20" in P["ablation_archs"]:
         out += [("resnet20", r) for r in ROWS if r.id in P["ablation_rows"]]
+        if P["ablation_inr_sizes"] and "reference" not in P["ablation_rows"]:
+            raise ValueError("ablation_inr_sizes needs the 'reference' row in ablation_rows: the frontier is "
+                             "compared with it")
         reference = (P["inr_resnet20_hidden"] or P["inr_hidden"], P["inr_layers"], P["inr_freqs"])
         out += [("resnet20", size_row(P, s)) for s in P["ablation_inr_sizes"] if parse_size(s) != reference]
     return out
