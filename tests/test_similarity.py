@@ -132,6 +132,15 @@ def test_kd_objective_trains_the_student_only_and_keeps_the_teacher_in_eval_mode
     assert logits.shape == (4, 10)
 
 
+def test_kd_objective_follows_the_batches_to_the_trainers_device():
+    # the trainer moves the student and the batches (to CUDA where there is one), not the teacher; "meta" stands
+    # in for a second device on a CPU-only machine
+    teacher, student = build_model("resnet20"), build_model("resnet20", hidden_dim=16).to("meta")
+    x, y = torch.randn(2, 3, 32, 32, device="meta"), torch.tensor([0, 1], device="meta")
+    loss, _ = kd_objective(teacher, 4.0, 0.9)(student, x, y)
+    assert loss.device.type == "meta" and next(teacher.parameters()).device.type == "meta"
+
+
 def test_bootstrap_means_are_paired_and_cover_the_mean():
     rng = np.random.default_rng(0)
     a = rng.normal(1.0, 1.0, 2000)

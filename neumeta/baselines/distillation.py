@@ -38,6 +38,8 @@ def kd_objective(teacher, temperature, alpha):
     teacher.eval().requires_grad_(False)
 
     def objective(model, x, y):
+        if next(teacher.parameters()).device != x.device:  # the trainer moves only the student and the batches
+            teacher.to(x.device)
         with torch.no_grad():
             teacher_logits = teacher(x)
         logits = model(x)
