@@ -87,7 +87,11 @@ def test_committed_checkpoints_stay_small():
         pytest.skip("no git checkout to ask what is committed")
     files = [repo / name for name in tracked.stdout.split("\0") if name]
     assert files, "no committed checkpoints"
-    assert sum(f.stat().st_size for f in files if f.exists()) <= 50 * 2**20
+    sizes = {f.name: f.stat().st_size for f in files if f.exists()}
+    # the budget holds every cpu-profile model, the ablation grid's 24 INRs included (about 3.5 MB per ResNet-20
+    # row), so notebooks rebuild without retraining; a resumable partial (weights + optimizer) stays under 10 MiB
+    assert max(sizes.values()) <= 10 * 2**20, max(sizes, key=sizes.get)
+    assert sum(sizes.values()) <= 150 * 2**20
 
 
 def _sweep():
