@@ -1,4 +1,4 @@
-"""Scoring an INR at a width: logits on an evaluation set under a merge rule, and the CPU plan of the grid."""
+"""Scoring an INR at a width: logits on an evaluation set under a merge rule, and their loss and predictions."""
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader

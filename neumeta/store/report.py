@@ -384,6 +384,69 @@ def ablation_table(profile="cpu"):
                                    "`ablation_margins.csv`._")
 
 
+def ablation_frontier(profile="cpu"):
+    """The INR-size frontier: stored parameters against accuracy at d = 64 and 16, each point against the
+    reference-size row on the same schedule, and the smallest point not worse than it at both widths."""
+    path = RESULTS_ROOT / profile / "70_ablations" / "frontier.csv"
+    if not path.exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=70`._"
+    from neumeta.paper import PAPER_NEUMETA_STORED_PARAMS
+    t = pd.read_csv(path).sort_values("stored_params")
+    lines = ["| INR (hidden x layers x bands) | INR params | stored params | d = 64 | minus reference [95 % CI] | "
+             "d = 16 | minus reference [95 % CI] |", "|---|---|---|---|---|---|---|"]
+    for r in t.itertuples():
+        cells = []
+        for d in (64, 16):
+            cells.append(f"{getattr(r, f'acc_d{d}'):.2f}")
+            cells.append("reference" if r.row == "reference" else
+                         f"{getattr(r, f'd{d}_minus_reference'):+.2f} [{getattr(r, f'd{d}_ci_low'):+.2f}, "
+                         f"{getattr(r, f'd{d}_ci_high'):+.2f}] {getattr(r, f'd{d}_verdict')}")
+        lines.append(f"| {r.hidden} x {r.layers} x {r.bands} | {r.inr_params:,} | {r.stored_params / 1e6:.3f}M | "
+                     + " | ".join(cells) + " |")
+    ok = t[(t.row != "reference") & (t.d64_verdict != "worse") & (t.d16_verdict != "worse")]
+    smallest = (f"{ok.iloc[0].hidden} x {ok.iloc[0].layers} x {ok.iloc[0].bands}, "
+                f"{ok.iloc[0].stored_params / 1e6:.3f}M stored" if len(ok) else "none of the smaller points")
+    return "\n".join(lines) + (f"\n\nSmallest INR not worse than the reference size at d = 64 and 16 (paired "
+                               f"interval): {smallest}. The paper reports {PAPER_NEUMETA_STORED_PARAMS / 1e6:.2f}M "
+                               f"stored parameters.\n\n_Source: `results/{profile}/70_ablations/frontier.csv`._")
+
+
+def figure10_block(profile="cpu"):
+    """Figure 10 in numbers: the K-sample merge against one clean sample per width (paired intervals, counted by
+    verdict), and accuracy against K at a trained and an untrained width."""
+    folder = RESULTS_ROOT / profile / "70_ablations"
+    if not (folder / "figure10_margins.csv").exists():
+        return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=70`._"
+    m, w, k = (pd.read_csv(folder / f"figure10_{n}.csv") for n in ("margins", "width", "k"))
+    loss = w.pivot_table(index=["arch", "width"], columns="rule", values="test_loss")
+    lines = ["| model | widths | merge − clean, mean (points) | merge better | within noise | merge worse | "
+             "merge lowers the test loss |", "|---|---|---|---|---|---|---|"]
+    for (arch, trained), g in sorted(m.groupby(["arch", "trained_width"]), key=lambda kv: (
+            list(m.arch.unique()).index(kv[0][0]), not kv[0][1])):
+        lower = sum(loss.loc[(arch, d), "K-sample merge"] < loss.loc[(arch, d), "clean sample"] for d in g.width)
+        lines.append(f"| {arch} | {'trained' if trained else 'never trained'} ({len(g)}) | "
+                     f"{g.merge_minus_clean.mean():+.2f} | {(g.verdict == 'better').sum()} | "
+                     f"{(g.verdict == 'within noise').sum()} | {(g.verdict == 'worse').sum()} | {lower} of {len(g)} |")
+    lines += ["", "Accuracy (%) against the number of merged INR passes K (Monte-Carlo: mean of three seeds, "
+              "[min, max], one clean sample at K = 1; Gauss–Legendre: n × n nodes + the clean point):", ""]
+    for arch, g in k.groupby("arch", sort=False):
+        mc = g[g.rule == "Monte-Carlo"].groupby(["width", "K"]).accuracy.agg(["mean", "min", "max"])
+        gl = g[g.rule != "Monte-Carlo"].set_index(["width", "K"]).accuracy
+        ks = sorted(set(g.K))
+        lines += [f"**{arch}**", "", "| width | rule | " + " | ".join(f"K = {x}" for x in ks) + " |",
+                  "|---|---|" + "---|" * len(ks)]
+        for d in sorted(set(g.width), reverse=True):
+            row = ["" if (d, x) not in mc.index else f"{mc.loc[(d, x), 'mean']:.2f}" if x == 1 else
+                   f"{mc.loc[(d, x), 'mean']:.2f} [{mc.loc[(d, x), 'min']:.2f}, {mc.loc[(d, x), 'max']:.2f}]"
+                   for x in ks]
+            lines.append(f"| {d} | Monte-Carlo | " + " | ".join(row) + " |")
+            lines.append(f"| {d} | Gauss–Legendre | " + " | ".join(f"{gl.loc[(d, x)]:.2f}" if (d, x) in gl.index else ""
+                                                                   for x in ks) + " |")
+        lines.append("")
+    return "\n".join(lines) + (f"\n_Source: `results/{profile}/70_ablations/figure10_margins.csv`, `figure10_width.csv`, "
+                               "`figure10_k.csv`._")
+
+
 def table1_block(profile="cpu"):
     """Table 1 as notebook 80 stored it (ours beside the paper's marks)."""
     path = RESULTS_ROOT / profile / "80_table1" / "table1.md"
@@ -466,7 +529,8 @@ BLOCKS = {"base_models": base_models_table, "permutation": permutation_table, "n
           "pruning": pruning_table, "table2": table2_table, "table2_ordering": table2_ordering,
           "notebook_status": notebook_status, "merge_rules": merge_rules_table, "benchmark": benchmark_table,
           "command_times": command_times, "vae": vae_table, "similarity": similarity_table,
-          "ablations": ablation_table, "paper_map": paper_map_table,
+          "ablations": ablation_table, "ablation_frontier": ablation_frontier,
+          "figure10": figure10_block, "paper_map": paper_map_table,
           "first_screen": first_screen, "table1": table1_block,
           "gpu_check": gpu_check, "data_parallel": data_parallel}
 
