@@ -403,7 +403,7 @@ def ablation_frontier(profile="cpu"):
                          f"{getattr(r, f'd{d}_ci_high'):+.2f}] {getattr(r, f'd{d}_verdict')}")
         lines.append(f"| {r.hidden} x {r.layers} x {r.bands} | {r.inr_params:,} | {r.stored_params / 1e6:.3f}M | "
                      + " | ".join(cells) + " |")
-    ok = t[(t.row != "reference") & (t.d64_verdict != "worse") & (t.d16_verdict != "worse")]
+    ok = t[t.not_worse_than_reference]
     smallest = (f"{ok.iloc[0].hidden} x {ok.iloc[0].layers} x {ok.iloc[0].bands}, "
                 f"{ok.iloc[0].stored_params / 1e6:.3f}M stored" if len(ok) else "none of the smaller points")
     return "\n".join(lines) + (f"\n\nSmallest INR not worse than the reference size at d = 64 and 16 (paired "
@@ -417,16 +417,17 @@ def figure10_block(profile="cpu"):
     folder = RESULTS_ROOT / profile / "70_ablations"
     if not (folder / "figure10_margins.csv").exists():
         return f"_Not generated yet: run `make reproduce PROFILE={profile} ONLY=70`._"
-    m, w, k = (pd.read_csv(folder / f"figure10_{n}.csv") for n in ("margins", "width", "k"))
-    loss = w.pivot_table(index=["arch", "width"], columns="rule", values="test_loss")
+    m, k = (pd.read_csv(folder / f"figure10_{n}.csv") for n in ("margins", "k"))
     lines = ["| model | widths | merge − clean, mean (points) | merge better | within noise | merge worse | "
              "merge lowers the test loss |", "|---|---|---|---|---|---|---|"]
-    for (arch, trained), g in sorted(m.groupby(["arch", "trained_width"]), key=lambda kv: (
-            list(m.arch.unique()).index(kv[0][0]), not kv[0][1])):
-        lower = sum(loss.loc[(arch, d), "K-sample merge"] < loss.loc[(arch, d), "clean sample"] for d in g.width)
-        lines.append(f"| {arch} | {'trained' if trained else 'never trained'} ({len(g)}) | "
-                     f"{g.merge_minus_clean.mean():+.2f} | {(g.verdict == 'better').sum()} | "
-                     f"{(g.verdict == 'within noise').sum()} | {(g.verdict == 'worse').sum()} | {lower} of {len(g)} |")
+    for arch in m.arch.unique():
+        for trained in (True, False):
+            g = m[(m.arch == arch) & (m.trained_width == trained)]
+            if len(g):
+                lines.append(f"| {arch} | {'trained' if trained else 'never trained'} ({len(g)}) | "
+                             f"{g.merge_minus_clean.mean():+.2f} | {(g.verdict == 'better').sum()} | "
+                             f"{(g.verdict == 'within noise').sum()} | {(g.verdict == 'worse').sum()} | "
+                             f"{g.merge_lowers_loss.sum()} of {len(g)} |")
     lines += ["", "Accuracy (%) against the number of merged INR passes K (Monte-Carlo: mean of three seeds, "
               "[min, max], one clean sample at K = 1; Gauss–Legendre: n × n nodes + the clean point):", ""]
     for arch, g in k.groupby("arch", sort=False):
@@ -443,7 +444,7 @@ def figure10_block(profile="cpu"):
             lines.append(f"| {d} | Gauss–Legendre | " + " | ".join(f"{gl.loc[(d, x)]:.2f}" if (d, x) in gl.index else ""
                                                                    for x in ks) + " |")
         lines.append("")
-    return "\n".join(lines) + (f"\n_Source: `results/{profile}/70_ablations/figure10_margins.csv`, `figure10_width.csv`, "
+    return "\n".join(lines) + (f"\n_Source: `results/{profile}/70_ablations/figure10_margins.csv`, "
                                "`figure10_k.csv`._")
 
 
