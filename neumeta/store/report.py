@@ -379,9 +379,24 @@ def ablation_table(profile="cpu"):
                 cells.append(cell)
             paper = "" if pd.isna(r.paper_accuracy) else f"{r.paper_accuracy:.2f}"
             lines.append(f"| {r.name} | " + " | ".join(cells) + f" | {paper} |")
-        blocks.append("\n".join(lines))
+        blocks.append("\n".join(lines) + "\n\n" + _ablation_verdicts(sub, m[m.arch == arch], widths))
     return "\n\n".join(blocks) + (f"\n\n_Source: `results/{profile}/70_ablations/ablation_table.csv`, "
                                    "`ablation_margins.csv`._")
+
+
+def _ablation_verdicts(table, margins, widths):
+    """One line per verdict pattern: which rows differ from the reference (interval excludes 0) at which widths."""
+    names = dict(zip(table.row, table.name))
+    shown = margins[margins.width.isin(widths) & ~margins.row.str.startswith("inr-")]
+    groups = {"worse at every width shown": [], "better at every width shown": [],
+              "within noise at every width shown": [], "mixed": []}
+    for row, g in shown.groupby("row", sort=False):
+        v = set(g.verdict)
+        key = f"{v.pop()} at every width shown" if len(v) == 1 else "mixed"
+        if key == "mixed":
+            names[row] += " (" + ", ".join(f"d = {r.width} {r.verdict}" for r in g.itertuples()) + ")"
+        groups[key].append(names[row])
+    return "; ".join(f"**{k}**: {', '.join(v)}" for k, v in groups.items() if v) + "."
 
 
 def ablation_frontier(profile="cpu"):
