@@ -350,6 +350,8 @@ def test_figure10_and_frontier_claims_of_the_readme_hold():
     from neumeta.paper import PAPER_NEUMETA_STORED_PARAMS
     m = _ablations("figure10_margins")
     assert set(m.arch) == {"resnet20", "lenet"} and (m.verdict != "worse").all() and m.merge_lowers_loss.all()
+    gain = m.groupby(["arch", "trained_width"]).merge_minus_clean.mean().unstack()
+    assert (gain[False] > gain[True]).all()  # the merge gains most where the INR never trained
     f = _ablations("frontier")
     assert len(f) == 7 and not f.not_worse_than_reference.any()
     assert (f.stored_params > PAPER_NEUMETA_STORED_PARAMS).all()  # below every point, the smallest INR included
