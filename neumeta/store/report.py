@@ -391,11 +391,11 @@ def _ablation_verdicts(table, margins, widths):
     groups = {"worse at every width shown": [], "better at every width shown": [],
               "within noise at every width shown": [], "mixed": []}
     for row, g in shown.groupby("row", sort=False):
-        v = set(g.verdict)
-        key = f"{v.pop()} at every width shown" if len(v) == 1 else "mixed"
-        if key == "mixed":
-            names[row] += " (" + ", ".join(f"d = {r.width} {r.verdict}" for r in g.itertuples()) + ")"
-        groups[key].append(names[row])
+        if g.verdict.nunique() == 1:
+            groups[f"{g.verdict.iloc[0]} at every width shown"].append(names[row])
+        else:
+            widths_said = ", ".join(f"d = {r.width} {r.verdict}" for r in g.itertuples())
+            groups["mixed"].append(f"{names[row]} ({widths_said})")
     return "; ".join(f"**{k}**: {', '.join(v)}" for k, v in groups.items() if v) + "."
 
 
