@@ -35,18 +35,18 @@ data:
 	else echo "no $(SHARED): datasets are downloaded on first use where the network allows"; fi
 
 reproduce: venv data
-	$(PY) -m neumeta.store.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
-	$(PY) -m neumeta.store.report
-	$(PY) -m neumeta.store.compare --profile $(PROFILE) $(if $(ONLY),--only $(ONLY))
+	$(PY) -m neumeta.tooling.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
+	$(PY) -m neumeta.tooling.report
+	$(PY) -m neumeta.tooling.compare --profile $(PROFILE) $(if $(ONLY),--only $(ONLY))
 
 # The paper profile's code path at smoke sizes on the fixtures, on a CPU (tiny results, kept out of the real store)
 dry-run: venv
 	NEUMETA_DRY_RUN=1 NEUMETA_OFFLINE=1 NEUMETA_CHECKPOINTS=checkpoints/dry-run \
 	  NEUMETA_RESULTS_ROOT=results/scratch/dry-run NEUMETA_FIGURES_ROOT=figures/scratch/dry-run \
-	  $(PY) -m neumeta.store.pipeline --profile paper $(if $(ONLY),--only $(ONLY))
+	  $(PY) -m neumeta.tooling.pipeline --profile paper $(if $(ONLY),--only $(ONLY))
 
 artifacts: venv
-	$(PY) -m neumeta.store.artifacts $(PROFILE)
+	$(PY) -m neumeta.tooling.artifacts $(PROFILE)
 
 test: venv
 	TQDM_DISABLE=1 $(PY) -m pytest -q --durations=15

@@ -33,9 +33,9 @@ def worker(profile, images, out):
 
     from neumeta.data import get_dataset
     from neumeta.models import build_model
-    from neumeta.parallel import world
-    from neumeta.store.profiles import resolve_profile
-    from neumeta.training.base_models import base_train_config, resolve_data_root
+    from neumeta.hardware import world
+    from neumeta.config.profiles import resolve_profile
+    from neumeta.experiments.pretrained.base_models import base_train_config, resolve_data_root
     from neumeta.training.classifier import train_classifier
     world.setup()
     P = resolve_profile(profile)
@@ -57,7 +57,8 @@ def _run(cmd, threads):
 
 
 def main(argv=None):
-    from neumeta.store.pipeline import _git_commit, _machine
+    from neumeta.hardware.machine import describe_machine
+    from neumeta.tooling.pipeline import git_state
     parser = argparse.ArgumentParser(prog="python benchmarks/data_parallel.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="cpu")
     parser.add_argument("--images", type=int, default=2560, help="training images in the timed epoch (20 batches)")
@@ -83,7 +84,7 @@ def main(argv=None):
                          images=args.images, seconds=seconds, images_per_second=args.images / seconds))
     table = pd.DataFrame(rows)
     table["time_ratio_to_one_process"] = table.seconds / table.seconds.iloc[0]
-    machine, git = _machine(), _git_commit([])
+    machine, git = describe_machine(), git_state([])
     table["cpu_model"], table["cpu_count"], table["commit"] = machine.get("cpu_model"), cores, str(git.get("commit"))[:10]
     table["date"] = dt.date.today().isoformat()
     path = RESULTS_ROOT / args.profile / "benchmarks" / "data_parallel.csv"

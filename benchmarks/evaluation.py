@@ -29,22 +29,22 @@ sys.path.insert(0, str(REPO))
 
 from neumeta.baselines import inn, slimmable  # noqa: E402
 from neumeta.baselines.pruning import calibration_batches, prune_to_width, trunk_batches  # noqa: E402
-from neumeta.baselines.table2 import inn_paths, slimmable_paths  # noqa: E402
+from neumeta.experiments.table2.jobs import inn_paths, slimmable_paths  # noqa: E402
 from neumeta.data import get_dataset  # noqa: E402
 from neumeta.evaluation.eval_sets import eval_set  # noqa: E402
 from neumeta.evaluation.trunk import TrunkFeatures  # noqa: E402
 from neumeta.method import inr as inr_module  # noqa: E402
-from neumeta.method.experiment import inr_checkpoint_path, train_neumeta  # noqa: E402
+from neumeta.experiments.inr.experiment import inr_checkpoint_path, train_neumeta  # noqa: E402
 from neumeta.method.merge import gauss_legendre_rule, merged_weights  # noqa: E402
-from neumeta.method.training import predict_width  # noqa: E402
+from neumeta.evaluation.widths import predict_width  # noqa: E402
 from neumeta.metrics import accuracy_of, predict  # noqa: E402
 from neumeta.progress import progress  # noqa: E402
 from neumeta.stats import paired_difference  # noqa: E402
 from neumeta.store.atomic import atomic_write  # noqa: E402
 from neumeta.store.checkpoints import is_built  # noqa: E402
-from neumeta.store.profiles import cli_profile  # noqa: E402
+from neumeta.parallel.launch import cli_profile  # noqa: E402
 from neumeta.store.results import RESULTS_ROOT  # noqa: E402
-from neumeta.training.base_models import resolve_data_root, train_base_model  # noqa: E402
+from neumeta.experiments.pretrained.base_models import resolve_data_root, train_base_model  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -141,7 +141,7 @@ def baseline_rows(P, width):
     calib = get_dataset("cifar10", "train", root=root, transform="eval")
     rows = []
     if is_built(slimmable_paths("cifar10", P)[-1]):
-        from neumeta.baselines.table2 import train_slimmable
+        from neumeta.experiments.table2.jobs import train_slimmable
         slim, _ = train_slimmable("cifar10", P)
         slim.eval()
         images = P["table2_bn_calib_images"]
@@ -161,7 +161,7 @@ def baseline_rows(P, width):
         rows.append(row(f"Slimmable d={width}, BN recalibrated: one width, trunk counted", str(width), o_s, n_s, o_p,
                         n_p, labels))
     if is_built(inn_paths("cifar10", P)[-1]):
-        from neumeta.baselines.table2 import train_inn
+        from neumeta.experiments.table2.jobs import train_inn
         model, _ = train_inn("cifar10", P)
         model.eval()
         o_s, (o_p, labels) = timed(lambda: predict(inn.plain_network(model, width), test_images))
@@ -185,7 +185,8 @@ def baseline_rows(P, width):
 
 
 def main(argv=None):
-    from neumeta.store.pipeline import CODE_PATHS, _git_commit, _machine
+    from neumeta.hardware.machine import describe_machine
+    from neumeta.tooling.pipeline import CODE_PATHS, git_state
     parser = argparse.ArgumentParser(prog="python benchmarks/evaluation.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="cpu")
     parser.add_argument("--widths", type=int, nargs="+", help="ResNet-20 widths of the sweep (default: the profile's)")
@@ -200,19 +201,19 @@ def main(argv=None):
                      "ONLY=20` first")
     os.environ["NEUMETA_FORCE"] = "0"  # a benchmark reads models, it never trains one
     paths = (*CODE_PATHS, "benchmarks")
-    git = _git_commit(paths)
+    git = git_state(paths)
     started, t0 = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     rows = neumeta_rows(P, widths) + baseline_rows(P, args.baseline_width)
     out = RESULTS_ROOT / P["profile"] / "benchmarks"
     table = pd.DataFrame(rows)
     with atomic_write(out / "evaluation.csv", "w", newline="") as f:
         table.to_csv(f, index=False, float_format="%.6g", lineterminator="\n")
-    git_end = _git_commit(paths)
+    git_end = git_state(paths)
     meta = {"command": "python benchmarks/evaluation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "profile": P["profile"], "started": started.isoformat(timespec="seconds"),
             "seconds": time.perf_counter() - t0, "git": dict(git, dirty=bool(git["dirty"] or git_end["dirty"]
                                                                              or git_end["commit"] != git["commit"])),
-            "machine": _machine()}
+            "machine": describe_machine()}
     with atomic_write(out / "evaluation.meta.json", "w") as f:
         json.dump(meta, f, indent=1)
     print(table.to_string(index=False))

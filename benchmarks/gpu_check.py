@@ -29,14 +29,15 @@ from neumeta.method.folding import fuse_bn  # noqa: E402
 from neumeta.method.spec import RESNET20_LAST_BLOCK  # noqa: E402
 from neumeta.method.training import INRTrainConfig, inr_loss, train_inr  # noqa: E402
 from neumeta.models import build_model  # noqa: E402
-from neumeta.store.profiles import load_profile  # noqa: E402
-from neumeta.training.base_models import base_train_config  # noqa: E402
-from neumeta.training.classifier import bf16_in_hardware, train_classifier  # noqa: E402
+from neumeta.config.profiles import load_profile  # noqa: E402
+from neumeta.experiments.pretrained.base_models import base_train_config  # noqa: E402
+from neumeta.hardware.machine import bf16_in_hardware  # noqa: E402
+from neumeta.training.classifier import train_classifier  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "data"
 
 
-# neumeta.method.experiment's two helpers, restated so that this check needs no permutation solver installed
+# neumeta.experiments.inr.experiment's two helpers, restated so that this check needs no permutation solver installed
 def build_inr(spec, P, arch):
     return NeuMetaINR(spec, hidden=P[f"inr_{arch}_hidden"] or P["inr_hidden"], num_layers=P["inr_layers"],
                       num_freqs=P["inr_freqs"])

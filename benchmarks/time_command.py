@@ -25,13 +25,14 @@ COLUMNS = ["command", "seconds", "commit", "dirty", "cpu_model", "cpu_count", "b
 
 
 def main(argv=None):
-    from neumeta.store.pipeline import _git_commit, _machine
+    from neumeta.hardware.machine import describe_machine
+    from neumeta.tooling.pipeline import git_state
     parser = argparse.ArgumentParser(prog="python benchmarks/time_command.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", help="a shell command line, run from the repository root")
     parser.add_argument("--name", help="the row's name (default: the command itself)")
     parser.add_argument("--profile", default="cpu", help="the results folder the table goes to")
     args = parser.parse_args(argv)
-    git = _git_commit(("neumeta", "notebooks", "profiles", "tests", "benchmarks", "Makefile"))
+    git = git_state(("neumeta", "notebooks", "profiles", "tests", "benchmarks", "Makefile"))
     t0 = time.perf_counter()
     rc = subprocess.run(args.command, shell=True, cwd=REPO_ROOT).returncode
     seconds = time.perf_counter() - t0
@@ -39,7 +40,7 @@ def main(argv=None):
         print(f"[time_command] {args.command!r} failed (exit {rc}) after {seconds:.0f} s; nothing recorded",
               file=sys.stderr)
         return rc
-    machine = _machine()
+    machine = describe_machine()
     row = dict(command=args.name or args.command, seconds=round(seconds, 1), commit=(git["commit"] or "")[:10],
                dirty=git["dirty"], cpu_model=machine["cpu_model"], cpu_count=machine["cpu_count"],
                bf16_in_hardware=machine["bf16_in_hardware"], date=dt.date.today().isoformat())

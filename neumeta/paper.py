@@ -23,7 +23,7 @@ PAPER_TABLE2 = {
 
 # The ablation table (paper-results 5): accuracy (%) per row; the width is not stated and the weight-permutation
 # column was lost in transcription (rows 2 and 4 share their lambdas, so they differ in permutation). Keyed by the
-# id of our grid's row that changes the same thing (neumeta/ablations/grid.py).
+# id of our grid's row that changes the same thing (neumeta/experiments/ablations/grid.py).
 PAPER_ABLATION = {
     "no-reconstruction": dict(paper_row=1, accuracy=73.56, note="λ1 = 0, λ2 = 1e-4"),
     "no-permutation": dict(paper_row=2, accuracy=80.33, note="λ1 = 1, λ2 = 1e-4; permutation off (inferred)"),

@@ -5,7 +5,7 @@ import sys
 
 from tqdm import tqdm
 
-from neumeta.parallel.world import is_main
+from neumeta.hardware.world import is_main
 
 HEADLESS_INTERVAL = 30.0  # seconds between two progress lines in a log
 _ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # cursor moves tqdm uses to stack nested bars

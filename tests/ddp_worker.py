@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from neumeta.data import get_dataset
-from neumeta.parallel import world
+from neumeta.hardware import world
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "data"
 
@@ -58,7 +58,7 @@ def main(kind, out, epochs):
         from neumeta.method.inr import NeuMetaINR
         from neumeta.method.spec import RESNET20_LAST_BLOCK
         from neumeta.models import build_model
-        from neumeta.parallel.sweep import sharded_sweep
+        from neumeta.experiments.inr.sweep import sharded_sweep
         target = TargetNetwork(RESNET20_LAST_BLOCK, fuse_bn(build_model("resnet20").eval()).state_dict())
         inr = NeuMetaINR(RESNET20_LAST_BLOCK, hidden=16, num_layers=2, num_freqs=3).eval()
         test = eval_set("cifar10", "test", ROOT)

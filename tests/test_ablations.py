@@ -4,19 +4,19 @@ in the row's values (and ResNet-20's shared schedule), permutation off leaves th
 import pytest
 import torch
 
-from neumeta.ablations.evaluate import loss_and_predictions, width_logits
-from neumeta.ablations.grid import ROWS, checkpoint_of, jobs, parse_size, row_profile, size_row
+from neumeta.experiments.ablations.evaluate import loss_and_predictions, width_logits
+from neumeta.experiments.ablations.grid import ROWS, checkpoint_of, jobs, parse_size, row_profile, size_row
 from neumeta.evaluation.eval_sets import eval_set
 from neumeta.evaluation.trunk import TrunkFeatures
 from neumeta.method.engine import TargetNetwork
-from neumeta.method.experiment import inr_train_config
+from neumeta.experiments.inr.experiment import inr_train_config
 from neumeta.method.folding import fuse_bn
 from neumeta.method.inr import NeuMetaINR
 from neumeta.method.permute import permute_model
 from neumeta.method.spec import RESNET20_LAST_BLOCK
 from neumeta.method.training import inr_loss, weighted_mse
 from neumeta.models import build_model
-from neumeta.store.profiles import load_profile
+from neumeta.config.profiles import load_profile
 from test_permute import _trained_like
 
 ROW = {r.id: r for r in ROWS}
@@ -115,7 +115,7 @@ def test_noise_off_gives_identical_draws_and_noise_on_does_not(P, setup):
 
 
 def test_the_frontier_without_its_reference_row_is_refused(P):
-    from neumeta.store.profiles import with_values
+    from neumeta.config.profiles import with_values
     with pytest.raises(ValueError, match="needs the 'reference' row"):
         jobs(with_values(P, ablation_rows=["no-noise"]))
     assert jobs(with_values(P, ablation_rows=["no-noise"], ablation_inr_sizes=[]))  # no frontier: fine

@@ -1,8 +1,8 @@
 """Base models trained in stages (a chain of SGDR warm restarts) on the real fixture."""
 import pytest
 
-from neumeta.training.base_models import base_checkpoint_path, stage_checkpoint_paths, train_base_model
-from neumeta.store.profiles import load_profile
+from neumeta.experiments.pretrained.base_models import base_checkpoint_path, stage_checkpoint_paths, train_base_model
+from neumeta.config.profiles import load_profile
 
 
 def _profile(**overrides):
@@ -44,8 +44,8 @@ def test_a_chain_trains_each_stage_once_and_merges_the_record(tmp_checkpoints):
 def test_imagenet_weights_offline_are_one_clear_error(tmp_path, monkeypatch):
     import torch
 
-    from neumeta.training.base_models import WeightsNotAvailableError, imagenet_resnet18
-    from neumeta.store.profiles import resolve_profile
+    from neumeta.experiments.pretrained.base_models import WeightsNotAvailableError, imagenet_resnet18
+    from neumeta.config.profiles import resolve_profile
     monkeypatch.setenv("NEUMETA_OFFLINE", "1")
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     with pytest.raises(WeightsNotAvailableError, match="downloads are off"):

@@ -5,11 +5,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from neumeta.training.base_models import stage_checkpoint_paths, train_base_model
+from neumeta.experiments.pretrained.base_models import stage_checkpoint_paths, train_base_model
 from neumeta.data import get_dataset
 from neumeta.baselines.inn import INNResNet20, inn_objective, resample
 from neumeta.baselines.inn import plain_network as inn_plain
-from neumeta.store.profiles import resolve_profile
+from neumeta.config.profiles import resolve_profile
 from neumeta.baselines.slimmable import SlimmableResNet20, recalibrate_bn, slimmable_objective
 from neumeta.baselines.slimmable import plain_network as slim_plain
 
@@ -158,7 +158,7 @@ def test_individual_model_trains_at_its_own_width(tmp_checkpoints, fixtures_root
 
 
 def test_sample_networks_reports_both_bn_variants_only_where_slimmable_has_no_bn(images):
-    from neumeta.baselines.table2 import sample_networks
+    from neumeta.experiments.table2.jobs import sample_networks
     P = resolve_profile("smoke")
     torch.manual_seed(0)
     slim = SlimmableResNet20(widths=(32, 48, 64)).eval()
@@ -172,9 +172,9 @@ def test_sample_networks_reports_both_bn_variants_only_where_slimmable_has_no_bn
 
 
 def test_train_all_passes_over_a_model_another_process_is_training(tmp_checkpoints):
-    from neumeta.training.base_models import recipe_checkpoint_paths
+    from neumeta.experiments.pretrained.base_models import recipe_checkpoint_paths
     from neumeta.store.checkpoints import CheckpointBusyError, training_lock
-    from neumeta.baselines.table2 import _key, train_all
+    from neumeta.experiments.table2.jobs import _key, train_all
     P = resolve_profile("smoke")
     paths = recipe_checkpoint_paths("resnet20", P, "inn-resnet20-cifar10",
                                     _key("cifar10", P, method="inn", grid=P["table2_inn_grid"],
@@ -193,7 +193,7 @@ def test_every_stage_records_the_threads_it_trained_with(tmp_checkpoints):
 
 
 def test_parallel_benchmark_times_one_run_and_two_side_by_side(fixtures_root):
-    from neumeta.training.parallel_bench import compare
+    from neumeta.experiments.pretrained.parallel_bench import compare
     result = compare("smoke", steps=2, root=fixtures_root, warmup=1)
     assert result["alone"] > 0 and len(result["side_by_side"]) == 2 and all(s > 0 for s in result["side_by_side"])
     # timings are free (a busy machine moves them a lot): the ratio only has to be a real, positive number
@@ -202,7 +202,7 @@ def test_parallel_benchmark_times_one_run_and_two_side_by_side(fixtures_root):
 
 def test_training_status_reads_done_partial_busy_and_missing_stages_without_training(tmp_checkpoints):
     from neumeta.store.checkpoints import partial_path, save_checkpoint, training_lock
-    from neumeta.baselines.table2 import inn_paths, slimmable_paths, training_status
+    from neumeta.experiments.table2.jobs import inn_paths, slimmable_paths, training_status
     P = resolve_profile("smoke")
 
     def states():

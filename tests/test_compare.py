@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from neumeta.store.compare import compare_table
+from neumeta.tooling.compare import compare_table
 
 
 def test_an_accuracy_change_is_a_difference_a_timing_change_is_not():
@@ -25,7 +25,7 @@ def test_a_new_or_reshaped_table_is_named():
 
 
 def test_nothing_to_compare_is_an_error_not_a_pass(capsys):
-    from neumeta.store.compare import main
+    from neumeta.tooling.compare import main
     for argv in (["--profile", "no-such-profile"], ["--profile", "cpu", "--only", "99"]):
         with pytest.raises(SystemExit) as stop:
             main(argv)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from neumeta.store.profiles import dry_run_values, load_profile
+from neumeta.config.profiles import dry_run_values, load_profile
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def test_every_notebook_runs_in_the_paper_profile_dry_run(tmp_path):
                NEUMETA_FIGURES_ROOT=str(tmp_path / "figures"))
     for k in ("NEUMETA_PROFILE", "NEUMETA_FORCE", "NEUMETA_FORCE_RUN", "NEUMETA_STOP_AFTER"):
         env.pop(k, None)
-    run = subprocess.run([sys.executable, "-m", "neumeta.store.pipeline", "--profile", "paper", "--quiet"], cwd=REPO,
+    run = subprocess.run([sys.executable, "-m", "neumeta.tooling.pipeline", "--profile", "paper", "--quiet"], cwd=REPO,
                          env=env, capture_output=True, text=True, timeout=3600)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     notebooks = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -44,6 +44,6 @@ def test_the_dry_run_refuses_the_real_results_store():
     env = dict(os.environ, NEUMETA_DRY_RUN="1")
     for k in ("NEUMETA_RESULTS_ROOT", "NEUMETA_CHECKPOINTS", "NEUMETA_FIGURES_ROOT"):
         env.pop(k, None)
-    run = subprocess.run([sys.executable, "-m", "neumeta.store.pipeline", "--profile", "paper", "--only", "00"],
+    run = subprocess.run([sys.executable, "-m", "neumeta.tooling.pipeline", "--profile", "paper", "--only", "00"],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "writes tiny-run results" in run.stderr

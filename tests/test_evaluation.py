@@ -15,7 +15,7 @@ from neumeta.method.folding import fuse_bn
 from neumeta.method.inr import NeuMetaINR
 from neumeta.method.merge import gauss_legendre_rule, merged_weights
 from neumeta.method.spec import RESNET20_LAST_BLOCK
-from neumeta.method.training import predict_width
+from neumeta.evaluation.widths import predict_width
 from neumeta.metrics import predict
 from neumeta.models import build_model
 from test_permute import _trained_like  # random BN statistics and affine: a wrong trunk or BN changes predictions

@@ -5,7 +5,7 @@ import re
 import pandas as pd
 import pytest
 
-from neumeta.store import gallery, paper_map, report
+from neumeta.tooling import gallery, paper_map, report
 from neumeta.store.results import FIGURES_ROOT
 
 
@@ -13,7 +13,7 @@ def test_the_committed_gallery_lists_every_figure_on_disk_and_nothing_else():
     pages = report.gallery_pages()
     assert FIGURES_ROOT / "cpu" / "README.md" in pages
     for path, text in pages.items():
-        assert path.exists() and path.read_text() == text, f"{path} is out of date: run python -m neumeta.store.report"
+        assert path.exists() and path.read_text() == text, f"{path} is out of date: run python -m neumeta.tooling.report"
         listed = sorted(re.findall(r"!\[[^\]]*\]\(([^)]+)\.png\)", text))
         on_disk = sorted(f"{nb}/{stem}" for nb, stem in gallery.figures_on_disk(path.parent.name))
         assert listed == on_disk

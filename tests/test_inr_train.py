@@ -8,8 +8,9 @@ from neumeta.method.inr import NeuMetaINR
 import pytest
 
 from neumeta.store.checkpoints import load_checkpoint, partial_path
-from neumeta.method.training import (INRTrainConfig, NonFiniteLossError, evaluate_width, fit_reconstruction,
-                               relative_errors, train_inr, weighted_mse)
+from neumeta.evaluation.widths import evaluate_width
+from neumeta.method.training import (INRTrainConfig, NonFiniteLossError, fit_reconstruction, relative_errors,
+                                     train_inr, weighted_mse)
 from neumeta.models import build_model
 from neumeta.method.spec import LENET_ALL
 
@@ -96,8 +97,8 @@ def test_reconstruction_fit_lowers_the_error():
 
 
 def test_a_per_architecture_inr_schedule_overrides_the_shared_one_for_that_architecture_only():
-    from neumeta.method.experiment import inr_train_config
-    from neumeta.store.profiles import resolve_profile
+    from neumeta.experiments.inr.experiment import inr_train_config
+    from neumeta.config.profiles import resolve_profile
     P = resolve_profile("smoke")
     longer = dict(P, inr_resnet20_epochs=5, inr_resnet20_milestones=[3])
     assert (inr_train_config(longer, "resnet20").epochs, inr_train_config(longer, "resnet20").milestones) == (5, (3,))
@@ -111,14 +112,14 @@ def test_a_per_architecture_inr_schedule_overrides_the_shared_one_for_that_archi
 def test_inr_command_line_rejects_an_unknown_override():
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, "-m", "neumeta.method.experiment", "smoke", "resnet20", "--set", "inr_epoch=3"],
+    out = subprocess.run([sys.executable, "-m", "neumeta.experiments.inr.experiment", "smoke", "resnet20", "--set", "inr_epoch=3"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "KEY one of the profile's keys" in out.stderr
 
 
 def test_a_per_architecture_inr_width_changes_that_architecture_only():
-    from neumeta.method.experiment import SPECS, build_inr, inr_shape
-    from neumeta.store.profiles import resolve_profile
+    from neumeta.experiments.inr.experiment import SPECS, build_inr, inr_shape
+    from neumeta.config.profiles import resolve_profile
     P = resolve_profile("smoke")
     wider = dict(P, inr_resnet20_hidden=2 * P["inr_hidden"])
     assert inr_shape(wider, "resnet20")[0] == 2 * P["inr_hidden"]

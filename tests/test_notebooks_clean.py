@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from neumeta.store.pipeline import list_notebooks
+from neumeta.tooling.pipeline import list_notebooks
 
 
 @pytest.mark.parametrize("notebook", list_notebooks(), ids=lambda p: p.stem)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from neumeta.parallel import world
+from neumeta.hardware import world
 from neumeta.parallel.batches import global_batches, loss_scale, rank_part
 from neumeta.parallel.batchnorm import CrossRankBatchNorm2d, convert, revert
 

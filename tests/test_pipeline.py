@@ -7,7 +7,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from neumeta.store import pipeline
+from neumeta.tooling import pipeline
 
 GOOD = """
 import pandas as pd, matplotlib.pyplot as plt
@@ -65,7 +65,7 @@ def test_success_writes_tables_meta_and_figures_then_failure_keeps_them(store):
 
 def test_a_run_records_the_profile_values_its_notebook_read_and_nothing_else(store):
     _notebook(store / "notebooks" / "00_demo.ipynb", """
-from neumeta.store.profiles import resolve_profile
+from neumeta.config.profiles import resolve_profile
 P = resolve_profile(profile)
 print(P["seed"], P.get("kd_alpha"))
 """)
@@ -86,7 +86,7 @@ def test_unknown_profile_and_notebook_fail_clearly(store):
 
 
 def test_cli_reports_failures_and_exit_code():
-    res = subprocess.run([sys.executable, "-m", "neumeta.store.pipeline", "--profile", "does-not-exist"],
+    res = subprocess.run([sys.executable, "-m", "neumeta.tooling.pipeline", "--profile", "does-not-exist"],
                          capture_output=True, text=True)
     assert res.returncode != 0 and "unknown profile" in res.stderr
 
@@ -94,7 +94,7 @@ def test_cli_reports_failures_and_exit_code():
 def test_a_code_change_during_a_run_marks_its_results_dirty(tmp_path, monkeypatch):
     """meta.json's git state covers the whole run: a commit of docs alone is fine, code changed mid-run is not."""
     import subprocess
-    from neumeta.store import pipeline
+    from neumeta.tooling import pipeline
 
     def git(*args):
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path,
@@ -107,21 +107,21 @@ def test_a_code_change_during_a_run_marks_its_results_dirty(tmp_path, monkeypatc
     git("add", ".")
     git("commit", "-qm", "start")
     monkeypatch.setattr(pipeline, "REPO_ROOT", tmp_path)
-    start = pipeline._git_commit()
+    start = pipeline.git_state()
     (tmp_path / "README.md").write_text("b\n")
     git("commit", "-qam", "docs only")
-    assert pipeline._code_changed(start, pipeline._git_commit()) is False
+    assert pipeline._code_changed(start, pipeline.git_state()) is False
     (tmp_path / "neumeta" / "engine.py").write_text("2\n")
-    assert pipeline._code_changed(start, pipeline._git_commit()) is True
+    assert pipeline._code_changed(start, pipeline.git_state()) is True
     git("commit", "-qam", "code")
-    assert pipeline._code_changed(start, pipeline._git_commit()) is True
+    assert pipeline._code_changed(start, pipeline.git_state()) is True
 
 
 def test_headless_log_names_the_cell_and_prefixes_output(capsys):
     """What `make reproduce` prints while a notebook runs: the cell it is in, then the cell's output."""
     import logging
 
-    from neumeta.store.pipeline import _CellLog
+    from neumeta.tooling.pipeline import _CellLog
     handler = _CellLog()
     handler.notebook, handler.cells = "30_table2", 17
     for message in ("Executing Cell 8---------", "Working directory: /somewhere", "line one\nline two", "Ending Cell 8--"):

@@ -1,8 +1,8 @@
 import pytest
 from papermill import inspect_notebook
 
-from neumeta.store.pipeline import list_notebooks
-from neumeta.store.profiles import UnknownProfileError, available_profiles, load_profile, resolve_profile
+from neumeta.tooling.pipeline import list_notebooks
+from neumeta.config.profiles import UnknownProfileError, available_profiles, load_profile, resolve_profile
 
 
 def test_profiles_exist_and_share_keys():

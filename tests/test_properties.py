@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import pytest
 
-from neumeta.evaluation.properties import PRUNING, table1, wilson_lower
+from neumeta.experiments.table1.properties import PRUNING, table1, wilson_lower
 
 
 def _tables(neumeta_40=87.0, neumeta_16=85.0, slim_40=86.0):

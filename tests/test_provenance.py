@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from neumeta.store import provenance
+from neumeta.tooling import provenance
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_a_result_from_a_dirty_tree_or_without_a_fingerprint_is_flagged(tree):
 
 def test_a_profile_value_change_makes_the_result_stale(tree, monkeypatch):
     _store(tree)
-    from neumeta.store import profiles
+    from neumeta.config import profiles
     real = profiles.load_profile
     monkeypatch.setattr(profiles, "load_profile", lambda name: dict(real(name), seed=12345))
     status, reason = provenance.result_status("smoke", "00_demo")
@@ -86,7 +86,7 @@ def test_a_result_is_stale_when_a_table_it_read_from_another_notebook_changed(tr
 
 
 def test_profile_reads_are_recorded_once_each_and_iteration_counts_as_reading_everything(tmp_path, monkeypatch):
-    from neumeta.store.profiles import READS_ENV, resolve_profile
+    from neumeta.config.profiles import READS_ENV, resolve_profile
     log = tmp_path / "reads"
     monkeypatch.setenv(READS_ENV, str(log))
     P = resolve_profile("smoke")
@@ -107,7 +107,7 @@ def _store_with_reads(tree, keys):
 
 def test_with_recorded_reads_only_the_values_a_notebook_read_make_it_stale(tree, monkeypatch):
     _store_with_reads(tree, ["seed"])
-    from neumeta.store import profiles
+    from neumeta.config import profiles
     real = profiles.load_profile
     monkeypatch.setattr(profiles, "load_profile", lambda name: dict(real(name), kd_alpha=0.5, new_key=1))
     assert provenance.result_status("smoke", "00_demo")[0] == "current"  # values it never read changed or appeared
@@ -120,7 +120,7 @@ def test_with_recorded_reads_only_the_values_a_notebook_read_make_it_stale(tree,
 
 
 def test_with_values_replaces_checks_and_reads_nothing_else(tmp_path, monkeypatch):
-    from neumeta.store.profiles import READS_ENV, resolve_profile, with_values
+    from neumeta.config.profiles import READS_ENV, resolve_profile, with_values
     log = tmp_path / "reads"
     monkeypatch.setenv(READS_ENV, str(log))
     P = resolve_profile("smoke")

@@ -1,8 +1,8 @@
-from neumeta.store import report
+from neumeta.tooling import report
 
 
 def test_readme_result_tables_match_the_stored_csvs():
-    assert report.main(["--check"]) == 0, "run `python -m neumeta.store.report` after `make reproduce`"
+    assert report.main(["--check"]) == 0, "run `python -m neumeta.tooling.report` after `make reproduce`"
 
 
 def test_readme_names_both_commands_with_runtimes():

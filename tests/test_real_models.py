@@ -4,19 +4,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from neumeta.training.base_models import INPUT_SHAPES, base_checkpoint_path
+from neumeta.experiments.pretrained.base_models import INPUT_SHAPES, base_checkpoint_path
 from neumeta.store.checkpoints import load_checkpoint
 from neumeta.data import get_dataset
 from neumeta.method.engine import TargetNetwork
-from neumeta.method.experiment import SPECS, build_inr
+from neumeta.experiments.inr.experiment import SPECS, build_inr
 from neumeta.method.inr import NeuMetaINR
 from neumeta.method.folding import fuse_bn
 from neumeta.method.training import fit_reconstruction
 from neumeta.metrics import evaluate_accuracy
 from neumeta.models import build_model
 from neumeta.method.permute import permute_model
-from neumeta.store.profiles import load_profile
-from neumeta.method.targets import permuted_target
+from neumeta.config.profiles import load_profile
+from neumeta.experiments.pretrained.targets import permuted_target
 
 COMMITTED = Path(__file__).resolve().parents[1] / "checkpoints"
 
@@ -85,7 +85,7 @@ def test_a_short_reconstruction_already_makes_a_working_block(cpu_profile, fixtu
 
 def test_the_committed_inr_records_a_warm_start_that_reproduced_the_block(cpu_profile):
     """What the full-size warm start reached when the committed ResNet-20 INR was trained (stored in its checkpoint)."""
-    from neumeta.method.experiment import inr_checkpoint_path
+    from neumeta.experiments.inr.experiment import inr_checkpoint_path
     meta = load_checkpoint(inr_checkpoint_path("resnet20", "cifar10", cpu_profile))["meta"]
     warm = meta["warm_start"]
     assert warm["steps"] == cpu_profile["inr_rec_warmup_steps"]

@@ -25,7 +25,7 @@ def _pipeline(root, stop_after=None):
     env.pop("NEUMETA_STOP_AFTER", None)
     if stop_after:
         env["NEUMETA_STOP_AFTER"] = stop_after
-    return subprocess.run([sys.executable, "-m", "neumeta.store.pipeline", "--profile", "smoke", "--only", NOTEBOOKS,
+    return subprocess.run([sys.executable, "-m", "neumeta.tooling.pipeline", "--profile", "smoke", "--only", NOTEBOOKS,
                            "--force", "--quiet"], cwd=REPO, env=env, capture_output=True, text=True)
 
 
@@ -44,7 +44,7 @@ def _weights(root):
 
 def _listed_artifacts(root):
     env = dict(os.environ, NEUMETA_CHECKPOINTS=str(root / "checkpoints"))
-    out = subprocess.run([sys.executable, "-m", "neumeta.store.artifacts", "smoke", "--json"], cwd=REPO, env=env,
+    out = subprocess.run([sys.executable, "-m", "neumeta.tooling.artifacts", "smoke", "--json"], cwd=REPO, env=env,
                          capture_output=True, text=True, check=True)
     return [json.loads(line) for line in out.stdout.splitlines()]
 

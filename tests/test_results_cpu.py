@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from neumeta.training.base_models import base_checkpoint_path
+from neumeta.experiments.pretrained.base_models import base_checkpoint_path
 from neumeta.store.checkpoints import load_checkpoint
-from neumeta.store.profiles import load_profile
+from neumeta.config.profiles import load_profile
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "cpu"
 
@@ -18,7 +18,7 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "cpu"
 def _current(notebook):
     """Tests of what a notebook's committed results claim run on current results only; a stale or dirty
     result is reported as an expected failure here and fails test_no_committed_cpu_result_is_stale_or_dirty."""
-    from neumeta.store.provenance import result_status
+    from neumeta.tooling.provenance import result_status
     status, reason = result_status("cpu", notebook)
     if status != "current":
         pytest.xfail(f"results/cpu/{notebook} is {status}: {reason}")
@@ -264,7 +264,7 @@ def test_vae_claims_of_the_readme_hold():
 
 
 def test_no_committed_cpu_result_is_stale_or_dirty():
-    from neumeta.store.provenance import check
+    from neumeta.tooling.provenance import check
     bad = [(stem, status, reason) for stem, status, reason in check("cpu") if status in ("stale", "dirty")]
     assert not bad, "\n".join(f"{stem}: {status} ({reason})" for stem, status, reason in bad)
 
@@ -301,7 +301,7 @@ def _shown_widths():
 
 
 def test_ablation_results_came_from_the_pipeline_with_every_row_at_every_width():
-    from neumeta.ablations.grid import jobs
+    from neumeta.experiments.ablations.grid import jobs
     meta = json.loads((RESULTS / "70_ablations" / "meta.json").read_text())
     P = load_profile("cpu")
     assert meta["profile"] == "cpu" and meta["papermill"]["exception"] is None
@@ -328,7 +328,7 @@ def test_ablation_claims_of_the_readme_hold():
     λ1 = 10 and 100 at most widths; σ = 0 is not worse at trained widths but falls below every row but λ1 = 0 at
     the narrowest width (below every row on ResNet-20); the full-schedule reference beats the short one at d = 16
     and is worse at d = 64."""
-    from neumeta.method.experiment import SPECS
+    from neumeta.experiments.inr.experiment import SPECS
     shown = _shown_widths()
     assert shown == {"resnet20": [64, 48, 32, 16], "lenet": [32, 24, 16, 8]}
     for arch, widths in shown.items():

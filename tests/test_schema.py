@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from neumeta.store.profiles import available_profiles, load_profile, resolve_profile
-from neumeta.store.schema import SCHEMA, ProfileValueError
+from neumeta.config.profiles import available_profiles, load_profile, resolve_profile
+from neumeta.config.schema import SCHEMA, ProfileValueError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,11 +58,11 @@ def test_papermill_with_a_misspelt_parameter_fails_before_any_work(tmp_path):
 
 
 @pytest.mark.parametrize("command", [
-    ["neumeta.training.base_models", "nope"], ["neumeta.baselines.table2", "nope"],
-    ["neumeta.method.experiment", "nope", "lenet"], ["neumeta.store.artifacts", "nope"],
-    ["neumeta.method.experiment", "smoke", "lenet", "--set", "inr_epochs=0"],
-    ["neumeta.baselines.table2", "smoke", "imagenet"],
-    ["neumeta.method.export", "--profile", "smoke", "--width", "0", "--out", "x.pt"],
+    ["neumeta.experiments.pretrained.base_models", "nope"], ["neumeta.experiments.table2.jobs", "nope"],
+    ["neumeta.experiments.inr.experiment", "nope", "lenet"], ["neumeta.tooling.artifacts", "nope"],
+    ["neumeta.experiments.inr.experiment", "smoke", "lenet", "--set", "inr_epochs=0"],
+    ["neumeta.experiments.table2.jobs", "smoke", "imagenet"],
+    ["neumeta.experiments.inr.export", "--profile", "smoke", "--width", "0", "--out", "x.pt"],
 ])
 def test_every_command_line_refuses_a_bad_value_in_one_line_before_any_work(command, tmp_path):
     out = subprocess.run([sys.executable, "-m", *command], cwd=tmp_path, capture_output=True, text=True,

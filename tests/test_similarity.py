@@ -5,18 +5,18 @@ import pytest
 import torch
 from torch.utils.data import Subset
 
-from neumeta.baselines.distillation import distillation_loss, kd_objective
+from neumeta.experiments.similarity.distillation import distillation_loss, kd_objective
 from neumeta.evaluation.eval_sets import eval_set
 from neumeta.method.engine import TargetNetwork
 from neumeta.method.folding import fuse_bn
 from neumeta.method.inr import NeuMetaINR
 from neumeta.method.spec import RESNET20_LAST_BLOCK
 from neumeta.models import build_model
-from neumeta.similarity.cka import CKAFeatures, batch_grams, cka_estimates, linear_cka, minibatch_cka
-from neumeta.similarity.experiment import measure_family
-from neumeta.similarity.features import layer_outputs
-from neumeta.similarity.kl import pairwise_kl
-from neumeta.similarity.summary import cka_rows, kl_rows, off_diagonal_mean, paired_margin
+from neumeta.experiments.similarity.cka import CKAFeatures, batch_grams, cka_estimates, linear_cka, minibatch_cka
+from neumeta.experiments.similarity.experiment import measure_family
+from neumeta.experiments.similarity.features import layer_outputs
+from neumeta.experiments.similarity.kl import pairwise_kl
+from neumeta.experiments.similarity.summary import cka_rows, kl_rows, off_diagonal_mean, paired_margin
 from neumeta.stats import bootstrap_means, percentile_interval
 from test_permute import _trained_like
 

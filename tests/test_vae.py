@@ -12,10 +12,10 @@ from neumeta.method.permute import permute_model
 from neumeta.method.spec import VAE_CELEBA_DECODER, VAE_MNIST_DECODER
 from neumeta.models import build_model
 from neumeta.store.checkpoints import partial_path
-from neumeta.vae.baselines import calibration_images, prune_vae
-from neumeta.vae.images import as_float, vae_images
-from neumeta.vae.objective import iwae_nll, neg_elbo, recon_nll
-from neumeta.vae.training import VAETrainConfig, train_vae
+from neumeta.experiments.vae.baselines import calibration_images, prune_vae
+from neumeta.experiments.vae.images import as_float, vae_images
+from neumeta.experiments.vae.objective import iwae_nll, neg_elbo, recon_nll
+from neumeta.experiments.vae.training import VAETrainConfig, train_vae
 
 FIXTURES = "tests/fixtures/data"
 
@@ -58,7 +58,7 @@ def test_a_killed_run_continues_to_bitwise_the_same_weights(mnist, tmp_path, mon
     class Stop(Exception):
         pass
 
-    import neumeta.vae.training as vt
+    import neumeta.experiments.vae.training as vt
     saved = vt.save_checkpoint
 
     def stop_after_first_partial(path, payload):

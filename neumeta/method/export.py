@@ -5,11 +5,8 @@ The generated network is BN-folded (conv with bias). To load it into the ordinar
 into a BatchNorm that is the identity in eval mode: gamma 1, beta = bias, mean 0,
 var 1 - eps (so sqrt(var + eps) = 1).
 
-    python -m neumeta.method.export --profile cpu --arch resnet20 --width 24 --out resnet20-d24.pt
+    python -m neumeta.experiments.inr.export --profile cpu --arch resnet20 --width 24 --out resnet20-d24.pt
 """
-import argparse
-import os
-
 import torch
 import torch.nn as nn
 
@@ -58,40 +55,3 @@ def export_width(inr, target, width, path, samples=100, noise=1.0, seed=0):
     with atomic_write(path, "wb") as f:
         torch.save(state, f)
     return state
-
-
-def main(argv=None):
-    from neumeta.method.experiment import SPECS, build_inr, inr_checkpoint_path, train_neumeta
-    from neumeta.store.profiles import resolve_profile
-    parser = argparse.ArgumentParser(description="Save NeuMeta's network at one width as a plain state dict.")
-    parser.add_argument("--profile", default=None)
-    parser.add_argument("--arch", choices=["resnet20", "lenet"], default="resnet20")
-    parser.add_argument("--width", type=int, required=True)
-    parser.add_argument("--samples", type=int, default=100, help="K noisy draws averaged (1 = clean)")
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
-    try:  # every check before any work: the profile, the width, K, the INR being there, the memory
-        P = resolve_profile(args.profile)
-        check_width(args.width, "--width")
-        if args.samples < 1:
-            raise ValueError(f"--samples must be >= 1, got {args.samples}")
-    except ValueError as e:
-        parser.error(str(e))
-    dataset = {"resnet20": "cifar10", "lenet": "mnist"}[args.arch]
-    inr_path = inr_checkpoint_path(args.arch, dataset, P)
-    if not inr_path.exists():  # exporting reads an INR, it never trains one (FORCE or not)
-        parser.error(f"no trained INR for {args.arch} in profile {P['profile']} ({inr_path.name}); train it first with "
-                     f"`python -m neumeta.method.experiment {P['profile']} {args.arch}`")
-    try:
-        build_inr(SPECS[args.arch], P, args.arch).check_memory(args.width, args.samples)
-    except MemoryError as e:
-        parser.error(str(e))
-    os.environ["NEUMETA_FORCE"] = "0"  # never retrain here
-    inr, target, _ = train_neumeta(args.arch, dataset, P)  # reuses the stored INR
-    export_width(inr, target, args.width, args.out, args.samples, P["inr_noise"], P["seed"])
-    print(f"saved {args.arch} at width {args.width} to {args.out}: "
-          f"load with build_model('{args.arch}', hidden_dim={args.width}).load_state_dict(torch.load(path, weights_only=True))")
-
-
-if __name__ == "__main__":
-    main()

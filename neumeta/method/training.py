@@ -25,13 +25,12 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, default_collate
 
 from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
-from neumeta.evaluation.trunk import TrunkFeatures
-from neumeta.method.merge import merged_weights
-from neumeta.metrics import evaluate_accuracy, predict
-from neumeta.parallel import data_parallel, world
+from neumeta.hardware import world
+from neumeta.hardware.machine import default_device
+from neumeta.parallel import data_parallel
 from neumeta.parallel.batches import global_batches, loss_scale, rank_part
 from neumeta.progress import progress
-from neumeta.training.classifier import NonFiniteLossError, check_finite, default_device, limit_dataset  # noqa: F401
+from neumeta.training.classifier import NonFiniteLossError, check_finite, limit_dataset  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -123,28 +122,6 @@ def fit_reconstruction(inr, target, steps, lr, desc="reconstruction", seed=0):
     with torch.no_grad():
         errors = relative_errors(inr.weights(full), gt)
     return {"steps": steps, "lr": lr, "seconds": time.perf_counter() - t0, "relative_error": errors}
-
-
-@torch.no_grad()
-def evaluate_width(inr, target, data, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None,
-                   rule="mc"):
-    """Top-1 accuracy (%) of the network generated at ``width``; see ``predict_width``."""
-    preds, labels = predict_width(inr, target, data, width, samples, noise, batch_size, generator, size_floor, rule)
-    return 100.0 * (preds == labels).sum().item() / len(labels)
-
-
-@torch.no_grad()
-def predict_width(inr, target, data, width, samples=1, noise=1.0, batch_size=500, generator=None, size_floor=None,
-                  rule="mc"):
-    """``(predicted classes, labels)`` of the network generated at ``width`` with merged weights
-    (``rule``: the paper's K = ``samples`` Monte-Carlo merge, or a deterministic one, see ``merge.py``).
-    ``data``: a dataset (full pass) or the ``TrunkFeatures`` of the target network (block only, same
-    predictions). ``size_floor``: see ``NeuMetaINR.coordinates``."""
-    inr.check_memory(width, samples)
-    generated = merged_weights(inr, width, rule, noise, samples, generator, size_floor)
-    if isinstance(data, TrunkFeatures):
-        return data.predict(target.net, generated)
-    return predict(lambda x: target(x, generated), data, batch_size, desc=f"predict d={width}")
 
 
 def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch_end=None, task_loss=None):

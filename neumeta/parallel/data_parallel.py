@@ -9,7 +9,8 @@ plain model (never the wrapper), so one- and multi-process checkpoints are inter
 import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel
 
-from neumeta.parallel import batchnorm, world
+from neumeta.hardware import world
+from neumeta.parallel import batchnorm
 
 
 class ObjectiveModule(nn.Module):

@@ -1,6 +1,6 @@
 """The results store: tidy CSV tables that only the pipeline writes.
 
-The pipeline (``neumeta.store.pipeline``) runs each notebook with ``NEUMETA_RESULTS_DIR``
+The pipeline (``neumeta.tooling.pipeline``) runs each notebook with ``NEUMETA_RESULTS_DIR``
 and ``NEUMETA_FIGURES_DIR`` pointing at staging folders and moves them into
 ``results/<profile>/<notebook>/`` and ``figures/<profile>/<notebook>/`` only when the
 notebook succeeded. A notebook opened interactively writes to ``results/scratch/``

@@ -10,7 +10,6 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -18,7 +17,9 @@ from torch.utils.data import DataLoader
 
 from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
 from neumeta.metrics import evaluate_accuracy
-from neumeta.parallel import data_parallel, world
+from neumeta.hardware import world
+from neumeta.hardware.machine import bf16_in_hardware, default_device  # noqa: F401 (re-exported for the trainers)
+from neumeta.parallel import data_parallel
 from neumeta.parallel.batches import global_batches, loss_scale, rank_part
 from neumeta.progress import progress
 
@@ -74,34 +75,6 @@ def limit_dataset(dataset, limit, seed):
         keep = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:limit]
         return torch.utils.data.Subset(dataset, keep.tolist())
     return dataset
-
-
-def default_device():
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")  # CPU instructions that make bfloat16 autocast fast
-
-
-def cpu_description():
-    """The CPU's model name and the flags that decide reduced precision (Linux; empty elsewhere)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return {"model": None, "flags": []}
-    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), None)
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
-    wanted = BF16_CPU_FLAGS + ("avx2", "avx512f", "amx_tile")
-    return {"model": model, "flags": sorted(f for f in flags if f in wanted)}
-
-
-def bf16_in_hardware(device=None):
-    """Whether bfloat16 autocast runs in hardware here: on a CPU without AVX512-BF16 or AMX it is
-    emulated and many times slower than float32."""
-    device = torch.device(device) if device is not None else default_device()
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    return any(flag in cpu_description()["flags"] for flag in BF16_CPU_FLAGS)
 
 
 def cross_entropy_objective(model, x, y, label_smoothing=0.0):

@@ -1,0 +1,2 @@
+"""What this process runs on: its place among torchrun's processes (``world``) and the machine's
+CPU, GPU and precision support (``machine``)."""

@@ -1,1 +1,0 @@
-"""Image generation (Figures 6 and 7): VAEs whose decoder NeuMeta resizes, their baselines and metrics."""
