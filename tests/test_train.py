@@ -108,7 +108,7 @@ def test_killed_run_resumes_and_finishes_like_an_uninterrupted_one(tmp_path, fix
 
 
 def test_a_non_finite_loss_stops_classifier_training_before_any_update(tmp_path, fixtures_root):
-    from neumeta.training.classifier import NonFiniteLossError
+    from neumeta.training.loop import NonFiniteLossError
     torch.manual_seed(0)
     model = build_model("lenet")
     before = {k: v.clone() for k, v in model.state_dict().items()}

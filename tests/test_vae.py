@@ -58,15 +58,15 @@ def test_a_killed_run_continues_to_bitwise_the_same_weights(mnist, tmp_path, mon
     class Stop(Exception):
         pass
 
-    import neumeta.experiments.vae.training as vt
-    saved = vt.save_checkpoint
+    import neumeta.training.loop as loop  # the one trainer writes every checkpoint
+    saved = loop.save_checkpoint
 
     def stop_after_first_partial(path, payload):
         saved(path, payload)
         if path.name.endswith(".partial.pt"):
             raise Stop
     with monkeypatch.context() as patch:
-        patch.setattr(vt, "save_checkpoint", stop_after_first_partial)
+        patch.setattr(loop, "save_checkpoint", stop_after_first_partial)
         torch.manual_seed(0)
         with pytest.raises(Stop):
             train_vae(build_model("vae-mnist"), train, test, cfg, tmp_path / "b.pt")

@@ -24,13 +24,12 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, default_collate
 
-from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
 from neumeta.hardware import world
 from neumeta.hardware.machine import default_device
 from neumeta.parallel import data_parallel
 from neumeta.parallel.batches import global_batches, loss_scale, rank_part
 from neumeta.progress import progress
-from neumeta.training.classifier import NonFiniteLossError, check_finite, limit_dataset  # noqa: F401
+from neumeta.training.loop import NonFiniteLossError, Trainee, check_finite, cpu_state, limit_dataset, train_resumable  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -127,100 +126,105 @@ def fit_reconstruction(inr, target, steps, lr, desc="reconstruction", seed=0):
 def train_inr(inr, target, train_set, cfg, path, meta=None, desc="inr", on_epoch_end=None, task_loss=None):
     """Train ``inr`` and return ``(ema_inr, info)``; reuses a finished checkpoint at ``path``.
     ``task_loss``: see ``inr_loss`` (default: cross-entropy, with the training accuracy in the history)."""
-    ema = AveragedModel(inr, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=False)
-    if is_built(path):
-        payload = load_checkpoint(path)
-        ema.module.load_state_dict(payload["state_dict"])
-        return ema.module, dict(payload["meta"], reused=True)
-    if not world.is_main():  # under torchrun rank 0 holds the lock and writes; the others train beside it
-        return _train(inr, ema, target, train_set, cfg, path, meta or {}, desc, on_epoch_end, task_loss)
-    with training_lock(path):
-        return _train(inr, ema, target, train_set, cfg, path, meta or {}, desc, on_epoch_end, task_loss)
+    return train_resumable(path, INRTrainee(inr, target, train_set, cfg, meta or {}, desc, task_loss), on_epoch_end)
 
 
-def _train(inr, ema, target, train_set, cfg, path, meta, desc, on_epoch_end, task_loss):
-    device = world.device() if world.active() else default_device()
-    inr.to(device), ema.to(device), target.to(device)
+class INRTrainee(Trainee):
+    """The INR with its EMA; the frozen target network runs the generated weights on each batch."""
 
-    def objective(model, x, y, width, generator):
-        return inr_loss(model, target, x, y, width, cfg, generator=generator, task_loss=task_loss)
-    # under torchrun: DDP averages the INR's gradients; every process draws the same width and noise per step
-    step_objective, inr = data_parallel.wrap(inr, objective, device)
-    ranks, rank, main = world.world_size(), world.rank(), world.is_main()
-    train_set = limit_dataset(train_set, cfg.limit_train, cfg.seed)
-    opt = torch.optim.AdamW(inr.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=0.1)
-    lo, hi = inr.spec.train_widths
-    part = partial_path(path)
-    history, start_epoch, train_seconds = [], 0, 0.0
-    warm_start = None
-    if part.exists():
-        state = load_checkpoint(part)
-        inr.load_state_dict(state["state_dict"])
-        ema.load_state_dict(state["ema"])
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        history, start_epoch = state["meta"]["history"], state["meta"]["epoch"]
-        train_seconds = state["meta"]["train_seconds"]
-        warm_start = state["meta"].get("warm_start")
-    elif cfg.rec_warmup_steps:  # deterministic: every process computes the same warm start
-        warm_start = fit_reconstruction(inr, target, cfg.rec_warmup_steps, cfg.rec_warmup_lr, desc=f"{desc} warm start",
-                                        seed=cfg.seed)
-        # the EMA starts from the warm-started weights: its first update copies them
-        train_seconds += warm_start["seconds"]
-    for epoch in range(start_epoch, cfg.epochs):
-        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
-        torch.manual_seed(cfg.seed * 100_003 + epoch)  # augmentation
+    def __init__(self, inr, target, train_set, cfg, meta, desc, task_loss):
+        self.inr, self.target, self.train_set, self.cfg = inr, target, train_set, cfg
+        self.meta, self.desc, self.task_loss, self.epochs = meta, desc, task_loss, cfg.epochs
+        self.ema = AveragedModel(inr, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=False)
+        self.warm_start = None
+
+    def reuse(self, payload):
+        self.ema.module.load_state_dict(payload["state_dict"])
+        return self.ema.module, dict(payload["meta"], reused=True)
+
+    def prepare(self):
+        cfg, target = self.cfg, self.target
+        self.device = world.device() if world.active() else default_device()
+        self.inr.to(self.device), self.ema.to(self.device), target.to(self.device)
+
+        def objective(model, x, y, width, generator):
+            return inr_loss(model, target, x, y, width, cfg, generator=generator, task_loss=self.task_loss)
+        # under torchrun: DDP averages the INR's gradients; every process draws the same width and noise per step
+        self.step_objective, self.inr = data_parallel.wrap(self.inr, objective, self.device)
+        self.train_set = limit_dataset(self.train_set, cfg.limit_train, cfg.seed)
+        self.opt = torch.optim.AdamW(self.inr.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.sched = torch.optim.lr_scheduler.MultiStepLR(self.opt, milestones=list(cfg.milestones), gamma=0.1)
+
+    def restore(self, partial):
+        self.inr.load_state_dict(partial["state_dict"])
+        self.ema.load_state_dict(partial["ema"])
+        self.opt.load_state_dict(partial["optimizer"])
+        self.sched.load_state_dict(partial["scheduler"])
+        self.warm_start = partial["meta"].get("warm_start")
+
+    def begin(self):
+        if not self.cfg.rec_warmup_steps:
+            return 0.0
+        # deterministic: every process computes the same warm start; the EMA's first update copies its weights
+        self.warm_start = fit_reconstruction(self.inr, self.target, self.cfg.rec_warmup_steps, self.cfg.rec_warmup_lr,
+                                             desc=f"{self.desc} warm start", seed=self.cfg.seed)
+        return self.warm_start["seconds"]
+
+    def _batches(self, gen):
+        ranks = world.world_size()
+        torch.manual_seed(gen.initial_seed())  # augmentation: seeded by (seed, epoch) as the batch order is
         if ranks == 1:
-            loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
-        else:  # the one-process run's global batches (same draws from gen), this process's part of each
-            loader = _rank_batches(train_set, global_batches(len(train_set), cfg.batch_size, gen), rank, ranks)
+            return DataLoader(self.train_set, batch_size=self.cfg.batch_size, shuffle=True, generator=gen)
+        # the one-process run's global batches (same draws from gen), this process's part of each
+        return _rank_batches(self.train_set, global_batches(len(self.train_set), self.cfg.batch_size, gen),
+                             world.rank(), ranks)
+
+    def train_epoch(self, epoch):
+        cfg, inr, ranks = self.cfg, self.inr, world.world_size()
+        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        loader = self._batches(gen)
+        lo, hi = inr.spec.train_widths
         inr.train()
-        t0 = time.perf_counter()
         loss_sum = correct = seen = 0
-        bar = progress(loader, desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
+        bar = progress(loader, desc=f"{self.desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
         for step, batch in enumerate(bar, start=1):
-            x, y = batch[0].to(device), batch[1].to(device)
-            scale = batch[2] if ranks > 1 else 1.0
+            x, y = batch[0].to(self.device), batch[1].to(self.device)
             width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
-            loss, logits = step_objective(inr, x, y, width, gen)
+            loss, logits = self.step_objective(inr, x, y, width, gen)
             check_finite(loss, epoch + 1, step)
-            opt.zero_grad(set_to_none=True)
-            (loss * scale if ranks > 1 else loss).backward()
+            self.opt.zero_grad(set_to_none=True)
+            (loss * batch[2] if ranks > 1 else loss).backward()
             if cfg.clip_value > 0:
                 torch.nn.utils.clip_grad_value_(inr.parameters(), cfg.clip_value)
-            opt.step()
-            ema.update_parameters(inr)
+            self.opt.step()
+            self.ema.update_parameters(inr)
             loss_sum += loss.item() * len(y)
-            if task_loss is None:
+            if self.task_loss is None:
                 correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", d=width, refresh=False)
         loss_sum, correct, seen = world.all_sum([loss_sum, correct, seen])
-        sched.step()
-        train_seconds += time.perf_counter() - t0
-        row = {"epoch": epoch + 1, "train_loss": loss_sum / seen}
-        if task_loss is None:
-            row["train_acc"] = 100.0 * correct / seen
-        history.append(dict(row, train_seconds=train_seconds))
-        if main:
-            save_checkpoint(part, {
-                "state_dict": _cpu(inr.state_dict()), "ema": _cpu(ema.state_dict()), "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(),
-                "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds,
-                         "warm_start": warm_start}})
-        if on_epoch_end:
-            on_epoch_end(epoch + 1)
-    info = dict(meta, config=_plain(dataclasses.asdict(cfg)), history=history, train_seconds=train_seconds,
-                selection="last EMA epoch", epochs=cfg.epochs, warm_start=warm_start)
-    if ranks > 1:
-        info["processes"] = ranks
-    inr.to("cpu"), ema.to("cpu"), target.to("cpu")  # evaluation and the notebooks run on the CPU copies
-    if main:
-        save_checkpoint(path, {"state_dict": ema.module.state_dict(), "meta": info})
-        part.unlink(missing_ok=True)
-    world.barrier()  # no process returns before the checkpoint is on disk
-    return ema.module, dict(info, reused=False)
+        self.sched.step()
+        entries = {"train_loss": loss_sum / seen}
+        if self.task_loss is None:
+            entries["train_acc"] = 100.0 * correct / seen
+        return entries
+
+    def state(self):
+        return {"state_dict": cpu_state(self.inr.state_dict()), "ema": cpu_state(self.ema.state_dict()),
+                "optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict()}
+
+    def partial_meta(self):
+        return {"warm_start": self.warm_start}
+
+    def finish(self, history, train_seconds):
+        info = dict(self.meta, config=_plain(dataclasses.asdict(self.cfg)), history=history,
+                    train_seconds=train_seconds, selection="last EMA epoch", epochs=self.cfg.epochs,
+                    warm_start=self.warm_start)
+        if world.world_size() > 1:
+            info["processes"] = world.world_size()
+        self.inr.to("cpu"), self.ema.to("cpu"), self.target.to("cpu")  # evaluation and the notebooks run on the CPU
+        return {"state_dict": self.ema.module.state_dict(), "meta": info}, (self.ema.module, dict(info, reused=False))
 
 
 def _rank_batches(dataset, batches, rank, ranks):
@@ -230,10 +234,6 @@ def _rank_batches(dataset, batches, rank, ranks):
         part = rank_part(batch, rank, ranks)
         x, y = default_collate([dataset[i] for i in part])
         yield x, y, loss_scale(len(part), len(batch), ranks)
-
-
-def _cpu(state):
-    return {k: v.cpu() if torch.is_tensor(v) else v for k, v in state.items()}
 
 
 def _plain(d):

@@ -7,14 +7,12 @@ KL weighted by 0.0004, gradient norm clipped at 5) plus ``tv_weight`` x the netw
 noise of the reparameterisation from the same seed, so a killed run resumes to the same weights.
 """
 import dataclasses
-import time
 from dataclasses import dataclass
 
 import torch
 
 from neumeta.progress import progress
-from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path, save_checkpoint, training_lock
-from neumeta.training.classifier import check_finite
+from neumeta.training.loop import Trainee, check_finite, train_resumable
 from neumeta.experiments.vae.images import as_float
 from neumeta.experiments.vae.objective import neg_elbo, tv_penalty
 
@@ -40,60 +38,63 @@ class VAETrainConfig:
 def train_vae(model, train_x, test_x, cfg, path, meta=None, desc="vae"):
     """Train ``model`` on the uint8 images ``train_x`` and return ``(model, info)``; reuses a finished
     checkpoint at ``path``. ``info["test_neg_elbo"]``: mean one-sample negative ELBO on ``test_x``."""
-    if is_built(path):
-        payload = load_checkpoint(path)
-        model.load_state_dict(payload["state_dict"])
-        return model, dict(payload["meta"], reused=True)
-    with training_lock(path):
-        return _train(model, train_x, test_x, cfg, path, meta or {}, desc)
+    return train_resumable(path, VAETrainee(model, train_x, test_x, cfg, meta or {}, desc))
 
 
-def _train(model, train_x, test_x, cfg, path, meta, desc):
-    if cfg.limit_train and cfg.limit_train < len(train_x):
-        keep = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(cfg.seed))[:cfg.limit_train]
-        train_x = train_x[keep]
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    part = partial_path(path)
-    history, start_epoch, train_seconds = [], 0, 0.0
-    if part.exists():
-        state = load_checkpoint(part)
-        model.load_state_dict(state["state_dict"])
-        opt.load_state_dict(state["optimizer"])
-        history, start_epoch, train_seconds = state["meta"]["history"], state["meta"]["epoch"], state["meta"]["train_seconds"]
-    for epoch in range(start_epoch, cfg.epochs):
-        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
-        order = torch.randperm(len(train_x), generator=gen)
+class VAETrainee(Trainee):
+    def __init__(self, model, train_x, test_x, cfg, meta, desc):
+        self.model, self.train_x, self.test_x, self.cfg = model, train_x, test_x, cfg
+        self.meta, self.desc, self.epochs = meta, desc, cfg.epochs
+
+    def reuse(self, payload):
+        self.model.load_state_dict(payload["state_dict"])
+        return self.model, dict(payload["meta"], reused=True)
+
+    def prepare(self):
+        cfg = self.cfg
+        if cfg.limit_train and cfg.limit_train < len(self.train_x):
+            keep = torch.randperm(len(self.train_x), generator=torch.Generator().manual_seed(cfg.seed))[:cfg.limit_train]
+            self.train_x = self.train_x[keep]
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
+
+    def restore(self, partial):
+        self.model.load_state_dict(partial["state_dict"])
+        self.opt.load_state_dict(partial["optimizer"])
+
+    def train_epoch(self, epoch):
+        cfg, model = self.cfg, self.model
+        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)  # data order and reparameterisation noise
+        order = torch.randperm(len(self.train_x), generator=gen)
         model.train()
-        t0 = time.perf_counter()
         elbo_sum = tv_sum = 0.0
-        steps = range(0, len(order), cfg.batch_size)
-        bar = progress(steps, desc=f"{desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
+        bar = progress(range(0, len(order), cfg.batch_size), desc=f"{self.desc} epoch {epoch + 1}/{cfg.epochs}",
+                       leave=False)
         for step, start in enumerate(bar, start=1):
-            x = as_float(train_x[order[start:start + cfg.batch_size]])
+            x = as_float(self.train_x[order[start:start + cfg.batch_size]])
             elbo = neg_elbo(model(x, gen), x, cfg.likelihood, cfg.kl_weight).sum()
             tv = tv_penalty(model) if cfg.tv_weight else torch.zeros(())
             loss = (elbo / len(x) if cfg.batch_mean else elbo) + cfg.tv_weight * tv
             check_finite(loss, epoch + 1, step)
-            opt.zero_grad(set_to_none=True)
+            self.opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.clip_norm:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
-            opt.step()
+            self.opt.step()
             elbo_sum += elbo.item()
             tv_sum += tv.item() * len(x)
             bar.set_postfix(neg_elbo=f"{elbo.item() / len(x):.1f}", refresh=False)
-        train_seconds += time.perf_counter() - t0
-        history.append({"epoch": epoch + 1, "train_neg_elbo": elbo_sum / len(order), "train_tv": tv_sum / len(order),
-                        "train_seconds": train_seconds})
-        save_checkpoint(part, {"state_dict": model.state_dict(), "optimizer": opt.state_dict(),
-                               "meta": {"epoch": epoch + 1, "history": history, "train_seconds": train_seconds}})
-    model.eval()
-    gen = torch.Generator().manual_seed(cfg.seed)
-    with torch.no_grad():
-        test = torch.cat([neg_elbo(model(x, gen), x, cfg.likelihood)
-                          for x in map(as_float, test_x.split(500))]).mean().item()
-    info = dict(meta, config=dataclasses.asdict(cfg), history=history, train_seconds=train_seconds,
-                epochs=cfg.epochs, test_neg_elbo=test, torch_threads=torch.get_num_threads())
-    save_checkpoint(path, {"state_dict": model.state_dict(), "meta": info})
-    part.unlink(missing_ok=True)
-    return model, dict(info, reused=False)
+        return {"train_neg_elbo": elbo_sum / len(order), "train_tv": tv_sum / len(order)}
+
+    def state(self):
+        return {"state_dict": self.model.state_dict(), "optimizer": self.opt.state_dict()}
+
+    def finish(self, history, train_seconds):
+        cfg, model = self.cfg, self.model
+        model.eval()
+        gen = torch.Generator().manual_seed(cfg.seed)
+        with torch.no_grad():
+            test = torch.cat([neg_elbo(model(x, gen), x, cfg.likelihood)
+                              for x in map(as_float, self.test_x.split(500))]).mean().item()
+        info = dict(self.meta, config=dataclasses.asdict(cfg), history=history, train_seconds=train_seconds,
+                    epochs=cfg.epochs, test_neg_elbo=test, torch_threads=torch.get_num_threads())
+        return {"state_dict": model.state_dict(), "meta": info}, (model, dict(info, reused=False))
