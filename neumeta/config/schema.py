@@ -74,6 +74,7 @@ WIDTH = dict(lo=1, hi=4096)
 SCHEMA = {
     "data_root": Rule("path"),
     "seed": _int(0),
+    "inr_seed": _int(0, nullable=True),
     "base_cifar_datasets": Rule("choice", choices=DATASETS_CIFAR, many=True),
     "base_resnet20_epochs": _int(1, 10_000),
     "base_lenet_epochs": _int(1, 10_000),

@@ -25,13 +25,19 @@ def arch_value(P, arch, name):
     return P[f"inr_{name}"] if own is None else own
 
 
+def inr_seed(P):
+    """The INRs' seed: ``inr_seed`` where set (the seed study varies it on the committed targets), else ``seed``;
+    so every INR trained before it existed keeps its key."""
+    return P["seed"] if P["inr_seed"] is None else P["inr_seed"]
+
+
 def inr_train_config(P, arch=None):
     """The INR schedule; ``inr_<arch>_epochs`` / ``inr_<arch>_milestones`` override the shared ones."""
     epochs, milestones = arch_value(P, arch, "epochs"), arch_value(P, arch, "milestones")
     return INRTrainConfig(
         epochs=epochs, batch_size=P["inr_batch_size"], lr=P["inr_lr"], weight_decay=P["inr_weight_decay"],
         milestones=tuple(milestones), clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
-        lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], seed=P["seed"],
+        lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], seed=inr_seed(P),
         limit_train=P["inr_limit_train"], rec_warmup_steps=P["inr_rec_warmup_steps"],
         rec_warmup_lr=P["inr_rec_warmup_lr"])
 
@@ -67,7 +73,7 @@ def train_neumeta(arch, dataset, P, variant="shp"):
     train = get_dataset(dataset, "train", root=resolve_data_root(P))
     cfg = inr_train_config(P, arch)
     path = inr_checkpoint_path(arch, dataset, P, variant)
-    torch.manual_seed(P["seed"])  # the INR's initial weights depend on its seed only, not on what ran before
+    torch.manual_seed(inr_seed(P))  # the INR's initial weights depend on its seed only, not on what ran before
     inr, info = train_inr(build_inr(spec, P, arch), target, train, cfg, path,
                           meta={"arch": arch, "dataset": dataset, "checkpoint": path.name,
                                 "target_checkpoint": target_info["checkpoint"]}, desc=f"neumeta {arch}")
@@ -97,7 +103,10 @@ if __name__ == "__main__":  # train (or resume) one INR outside the notebooks, e
         key, sep, value = item.partition("=")
         if not sep or key not in known:
             parser.error(f"--set {item!r}: expected KEY=VALUE with KEY one of the profile's keys")
-        overrides[key] = yaml.safe_load(value)
+        try:
+            overrides[key] = yaml.safe_load(value)
+        except yaml.YAMLError as e:
+            parser.error(f"--set {item!r}: {value!r} is not a YAML value ({str(e).splitlines()[0]})")
     P = cli_profile(parser, args.profile, overrides)
     seed_everything(P["seed"])  # as notebook 20 does before each INR
     inr, _, info = train_neumeta(args.arch, args.dataset or DEFAULT_DATASET[args.arch], P)

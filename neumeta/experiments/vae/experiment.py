@@ -18,6 +18,7 @@ from neumeta.method.training import INRTrainConfig, train_inr
 from neumeta.models import build_model, check_width
 from neumeta.seed import seed_everything
 from neumeta.store.checkpoints import checkpoint_path
+from neumeta.experiments.inr.experiment import inr_seed
 from neumeta.experiments.pretrained.base_models import data_identity, resolve_data_root
 from neumeta.experiments.vae.images import as_float, vae_images
 from neumeta.experiments.vae.objective import neg_elbo
@@ -93,7 +94,7 @@ def inr_train_config(dataset, P):
         epochs=P["vae_inr_epochs"], batch_size=P["vae_inr_batch_size"], lr=P["vae_inr_lr"], weight_decay=0.0,
         milestones=tuple(P["vae_inr_milestones"]), clip_value=P["vae_inr_clip"], ema_decay=P["vae_inr_ema"],
         noise=P["vae_inr_noise"], lambda_rec=P["vae_inr_lambda_rec"], lambda_reg=P["vae_inr_lambda_reg"],
-        seed=P["seed"], limit_train=P["vae_limit_train"], rec_warmup_steps=P["vae_inr_rec_warmup_steps"],
+        seed=inr_seed(P), limit_train=P["vae_limit_train"], rec_warmup_steps=P["vae_inr_rec_warmup_steps"],
         rec_warmup_lr=P["inr_rec_warmup_lr"])
 
 
@@ -139,7 +140,7 @@ def train_vae_neumeta(dataset, P):
     state, target_info = permuted_vae(dataset, P)
     target = TargetNetwork(spec, state)
     path = inr_checkpoint_path(dataset, P)
-    torch.manual_seed(P["seed"])  # the INR's initial weights depend on its seed only
+    torch.manual_seed(inr_seed(P))  # the INR's initial weights depend on its seed only
     hidden, layers, freqs = inr_shape(P)
     inr = NeuMetaINR(spec, hidden=hidden, num_layers=layers, num_freqs=freqs)
     inr, info = train_inr(inr, target, _FloatImages(images(dataset, "train", P)), inr_train_config(dataset, P), path,
