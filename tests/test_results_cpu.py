@@ -90,14 +90,18 @@ def test_committed_checkpoints_stay_small():
     files = [repo / name for name in tracked.stdout.split("\0") if name]
     assert files, "no committed checkpoints"
     sizes = {f.name: f.stat().st_size for f in files if f.exists()}
-    # the budget holds every cpu-profile model, the ablation grid's 24 INRs included (about 3.5 MB per ResNet-20
-    # row), so notebooks rebuild without retraining; a resumable partial carries the EMA weights and the
-    # optimizer's moments too (about 4x the INR: 13.8 MB for ResNet-20's), and is deleted when its run finishes
+    # every cpu-profile model is committed, so notebooks rebuild without retraining; a resumable partial carries the
+    # EMA weights and the optimizer's moments too (about 4x the INR: 13.8 MB for ResNet-20's) until its run finishes
     finished = {name: size for name, size in sizes.items() if not name.endswith(".partial.pt")}
     partial = {name: size for name, size in sizes.items() if name.endswith(".partial.pt")}
-    assert max(finished.values()) <= 10 * 2**20, max(finished, key=finished.get)
-    assert not partial or max(partial.values()) <= 16 * 2**20, max(partial, key=partial.get)
-    assert sum(sizes.values()) <= 150 * 2**20
+    assert max(finished.values()) <= FINISHED_MIB * 2**20, max(finished, key=finished.get)
+    assert not partial or max(partial.values()) <= PARTIAL_MIB * 2**20, max(partial, key=partial.get)
+    assert sum(sizes.values()) <= TOTAL_MIB * 2**20
+
+
+# The checkpoint budget (docs/operations.md states it): room for the segmentation U-Nets, the thin networks and the
+# training seeds beside today's models.
+TOTAL_MIB, FINISHED_MIB, PARTIAL_MIB = 250, 16, 32
 
 
 def _sweep():

@@ -25,6 +25,7 @@ from pathlib import Path
 from neumeta.hardware.machine import describe_machine
 from neumeta.store.atomic import atomic_write, clean_orphans
 from neumeta.store.checkpoints import checkpoint_dir, force_retrain
+from neumeta.tooling.paths import relative_notebook, staging_replacements
 from neumeta.tooling.provenance import code_fingerprint, profile_values_sha
 from neumeta.config.profiles import DRY_RUN_ENV, READS_ENV, UnknownProfileError, available_profiles, load_profile
 from neumeta.store.results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
@@ -147,6 +148,8 @@ def run_notebook(notebook, profile, force=False, log_output=True):
         shutil.rmtree(res_staging, ignore_errors=True)
         shutil.rmtree(fig_staging, ignore_errors=True)
         return error
+    relative_notebook(executed, staging_replacements(REPO_ROOT, [(res_staging, RESULTS_ROOT / profile / stem),
+                                                                 (fig_staging, FIGURES_ROOT / profile / stem)]))
     nb_meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
     reads = res_staging / ".profile-reads"
     keys = sorted(set(reads.read_text().split())) if reads.exists() else []
