@@ -12,6 +12,20 @@ import math
 
 import numpy as np
 
+WITHIN_NOISE = "within noise"
+
+
+def verdict(ci_low, ci_high, above="A > B", below="A < B"):
+    """The one verdict rule of the project: ``above`` where the whole interval of A − B lies above 0, ``below``
+    where it lies below 0, else "within noise". ``above`` / ``below`` name the comparison in its own words
+    ("NeuMeta higher" / "NeuMeta lower", "better" / "worse")."""
+    return above if ci_low > 0 else below if ci_high < 0 else WITHIN_NOISE
+
+
+def verdict_of(result, above, below):
+    """``verdict`` of a ``paired_difference`` / ``paired_mean_difference`` result, in a comparison's own words."""
+    return verdict(result["ci_low"], result["ci_high"], above, below)
+
 
 def paired_difference(pred_a, pred_b, labels, confidence=0.95, resamples=20_000, seed=0):
     """Accuracy of A minus accuracy of B (points) with its paired-bootstrap interval and McNemar's p.
@@ -31,9 +45,8 @@ def paired_difference(pred_a, pred_b, labels, confidence=0.95, resamples=20_000,
     boot = 100.0 * (counts[:, 0] - counts[:, 1]) / n
     alpha = 1 - confidence
     lo, hi = np.quantile(boot, [alpha / 2, 1 - alpha / 2])
-    verdict = "A > B" if lo > 0 else "A < B" if hi < 0 else "within noise"
     return dict(diff=diff, ci_low=float(lo), ci_high=float(hi), only_a=only_a, only_b=only_b,
-                p_mcnemar=mcnemar_exact(only_a, only_b), n=n, verdict=verdict)
+                p_mcnemar=mcnemar_exact(only_a, only_b), n=n, verdict=verdict(lo, hi))
 
 
 def mcnemar_exact(only_a, only_b):
@@ -51,9 +64,9 @@ def mcnemar_exact(only_a, only_b):
 
 def describe(name_a, name_b, result, digits=2):
     """One line: 'A − B = +0.78 points [0.41, 1.15], A > B' or '... within noise'."""
-    verdict = {"A > B": f"{name_a} > {name_b}", "A < B": f"{name_a} < {name_b}"}.get(result["verdict"], "within noise")
+    words = verdict_of(result, f"{name_a} > {name_b}", f"{name_a} < {name_b}")
     return (f"{name_a} − {name_b} = {result['diff']:+.{digits}f} points "
-            f"[{result['ci_low']:+.{digits}f}, {result['ci_high']:+.{digits}f}]: {verdict}")
+            f"[{result['ci_low']:+.{digits}f}, {result['ci_high']:+.{digits}f}]: {words}")
 
 
 def paired_mean_difference(values_a, values_b, confidence=0.95):
@@ -67,8 +80,7 @@ def paired_mean_difference(values_a, values_b, confidence=0.95):
     from statistics import NormalDist
     half = NormalDist().inv_cdf(0.5 + confidence / 2) * d.std(ddof=1) / math.sqrt(len(d))
     lo, hi = d.mean() - half, d.mean() + half
-    verdict = "A > B" if lo > 0 else "A < B" if hi < 0 else "within noise"
-    return dict(diff=float(d.mean()), ci_low=float(lo), ci_high=float(hi), n=len(d), verdict=verdict)
+    return dict(diff=float(d.mean()), ci_low=float(lo), ci_high=float(hi), n=len(d), verdict=verdict(lo, hi))
 
 
 def bootstrap_means(values, resamples=1000, seed=0):

@@ -58,3 +58,10 @@ def test_mcnemar_exact_against_known_values():
 def test_mismatched_inputs_are_refused():
     with pytest.raises(ValueError, match="same images"):
         paired_difference(np.zeros(3), np.zeros(4), np.zeros(3))
+
+
+def test_the_one_verdict_rule_names_only_intervals_that_exclude_zero():
+    from neumeta.stats import verdict, verdict_of
+    assert verdict(0.1, 0.5) == "A > B" and verdict(-0.5, -0.1) == "A < B" and verdict(-0.1, 0.1) == "within noise"
+    assert verdict(0.0, 0.3) == "within noise"  # an interval that touches 0 does not exclude it
+    assert verdict_of({"ci_low": -2.0, "ci_high": -1.0}, "NeuMeta higher", "NeuMeta lower") == "NeuMeta lower"

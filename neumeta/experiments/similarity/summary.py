@@ -6,7 +6,7 @@ methods are paired.
 """
 import numpy as np
 
-from neumeta.stats import bootstrap_means, percentile_interval
+from neumeta.stats import bootstrap_means, percentile_interval, verdict
 
 
 def off_diagonal_mean(kl):
@@ -39,10 +39,9 @@ def paired_margin(values_a, values_b, resamples, seed):
     means = bootstrap_means(np.stack([a, b]), resamples, seed)
     diff_lo, diff_hi = percentile_interval(means[:, 0] - means[:, 1])
     ratio_lo, ratio_hi = percentile_interval(means[:, 0] / means[:, 1])
-    verdict = "A < B" if diff_hi < 0 else "A > B" if diff_lo > 0 else "within noise"
     return dict(a=float(a.mean()), b=float(b.mean()), diff=float(a.mean() - b.mean()), diff_low=diff_lo,
                 diff_high=diff_hi, ratio=float(a.mean() / b.mean()), ratio_low=ratio_lo, ratio_high=ratio_hi,
-                n=len(a), verdict=verdict)
+                n=len(a), verdict=verdict(diff_lo, diff_hi))
 
 
 def cka_rows(method, layer, widths, per_batch, resamples, seed):

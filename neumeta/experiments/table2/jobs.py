@@ -22,6 +22,7 @@ from neumeta.data import NUM_CLASSES
 from neumeta.baselines.inn import INNResNet20, inn_objective
 from neumeta.baselines.inn import plain_network as inn_network
 from neumeta.seed import seed_everything
+from neumeta.stats import paired_difference, verdict_of
 from neumeta.baselines.slimmable import SlimmableResNet20, recalibrate_bn, slimmable_objective
 from neumeta.baselines.slimmable import plain_network as slimmable_network
 
@@ -151,7 +152,6 @@ def ordering_rows(predictions, labels, gamma_of_width, seed=0):
     predicted classes on the same test images as ``labels``. Each row names the more accurate method
     first (``a``), so ``diff`` >= 0, with its paired 95 % interval, McNemar's p and the verdict
     ("a > b" only when the interval excludes 0, else "within noise")."""
-    from neumeta.stats import paired_difference
     rows = []
     for width in sorted({w for _, w in predictions}, reverse=True):
         methods = [m for m, w in predictions if w == width]
@@ -164,7 +164,7 @@ def ordering_rows(predictions, labels, gamma_of_width, seed=0):
                 rows.append(dict(width=width, gamma=gamma_of_width[width], a=a, b=b, diff=r["diff"],
                                  ci_low=r["ci_low"], ci_high=r["ci_high"], only_a=r["only_a"], only_b=r["only_b"],
                                  p_mcnemar=r["p_mcnemar"], n=r["n"],
-                                 verdict=f"{a} > {b}" if r["verdict"] == "A > B" else "within noise"))
+                                 verdict=verdict_of(r, f"{a} > {b}", f"{a} < {b}")))
     return rows
 
 

@@ -6,7 +6,7 @@ NeuMeta - method means NeuMeta is better.
 """
 import pandas as pd
 
-from neumeta.stats import paired_mean_difference
+from neumeta.stats import paired_mean_difference, verdict_of
 from neumeta.experiments.vae.evaluate import mean_with_interval
 
 METRICS = {"iwae": "-log p(x), IWAE estimate", "neg_elbo": "negative ELBO (1 sample; the paper's \"NLL\")",
@@ -38,7 +38,7 @@ def margins(per_image, full_width, reference="NeuMeta"):
             continue
         for metric, values in metrics.items():
             m = paired_mean_difference(ref[metric], values)
-            verdict = {"A > B": "NeuMeta worse", "A < B": "NeuMeta better"}.get(m["verdict"], "within noise")
+            verdict = verdict_of(m, above="NeuMeta worse", below="NeuMeta better")  # lower is better here
             rows.append(dict(dataset=dataset, method=method, width=int(width),
                              compression=1 - width / full_width[dataset], metric=metric,
                              neumeta_minus_method=m["diff"], ci_low=m["ci_low"], ci_high=m["ci_high"], n=m["n"],
