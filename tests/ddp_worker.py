@@ -35,7 +35,7 @@ def main(kind, out, epochs):
         # float64: torch's float32 BatchNorm backward is itself off by up to ~1 % on this tiny net (against float64),
         # which would hide what the test checks; in float64 (the loss itself is float32) they agree to ~1e-8
         train, test = AsFloat64(train), AsFloat64(test)
-        model = build_model("resnet20", hidden_dim=16).double()
+        model = build_model("resnet20", width=16).double()
         # 99 images in batches of 33: every global batch splits 16 / 17, so the loss scaling is exercised
         cfg = TrainConfig(epochs=epochs, batch_size=33, lr=0.05, limit_train=99, warmup_epochs=0.5, seed=3)
         train_classifier(model, train, test, cfg, Path(out) / "classifier.pt", device="cpu")

@@ -148,12 +148,12 @@ def test_individual_model_trains_at_its_own_width(tmp_checkpoints, fixtures_root
     from neumeta.data import get_dataset
     from neumeta.metrics import evaluate_accuracy
     P = resolve_profile("smoke")
-    model, info = train_base_model("resnet20", "cifar10", P, hidden_dim=16)
+    model, info = train_base_model("resnet20", "cifar10", P, width=16)
     assert model.layer3[2].conv1.out_channels == 16 and info["hidden_dim"] == 16
     test = get_dataset("cifar10", "test", root=fixtures_root, transform="eval")
     # the stored accuracy is the returned model's on the test split, not a number from elsewhere
     assert len(info["stage_epochs"]) == 2 and info["test_acc"] == pytest.approx(evaluate_accuracy(model, test))
-    again, info2 = train_base_model("resnet20", "cifar10", P, hidden_dim=16)
+    again, info2 = train_base_model("resnet20", "cifar10", P, width=16)
     assert info2["reused"]
 
 
@@ -188,7 +188,7 @@ def test_train_all_passes_over_a_model_another_process_is_training(tmp_checkpoin
 
 def test_every_stage_records_the_threads_it_trained_with(tmp_checkpoints):
     P = resolve_profile("smoke")
-    _, info = train_base_model("resnet20", "cifar10", P, hidden_dim=24)
+    _, info = train_base_model("resnet20", "cifar10", P, width=24)
     assert info["stage_torch_threads"] == [torch.get_num_threads()] * len(info["stage_epochs"])
 
 

@@ -9,11 +9,11 @@ from neumeta.models import build_model
 
 
 def test_round_trip_and_metadata(tmp_path):
-    model = build_model("lenet", hidden_dim=4)
+    model = build_model("lenet", width=4)
     save_checkpoint(tmp_path / "m.pt", {"state_dict": model.state_dict(), "meta": {"acc": 99.1, "hist": [1, 2]}})
     payload = load_checkpoint(tmp_path / "m.pt")
     assert payload["meta"] == {"acc": 99.1, "hist": [1, 2]}
-    fresh = build_model("lenet", hidden_dim=4)
+    fresh = build_model("lenet", width=4)
     fresh.load_state_dict(payload["state_dict"])
     assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), model.state_dict().values()))
 
@@ -27,7 +27,7 @@ def test_config_hash_is_stable_and_sensitive():
 @pytest.mark.parametrize("corruption", ["truncated", "garbage", "empty", "no_state_dict"])
 def test_corrupt_checkpoint_gets_one_clear_error(tmp_path, corruption):
     path = tmp_path / "bad.pt"
-    save_checkpoint(path, {"state_dict": build_model("lenet", hidden_dim=4).state_dict(), "meta": {}})
+    save_checkpoint(path, {"state_dict": build_model("lenet", width=4).state_dict(), "meta": {}})
     data = path.read_bytes()
     if corruption == "truncated":
         path.write_bytes(data[: len(data) // 2])

@@ -9,7 +9,7 @@ from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
 
 def _target(spec):
     torch.manual_seed(0)
-    return TargetNetwork(spec, fuse_bn(build_model(spec.arch, hidden_dim=spec.full_width)).state_dict())
+    return TargetNetwork(spec, fuse_bn(build_model(spec.arch, width=spec.full_width)).state_dict())
 
 
 def test_functional_call_with_ground_truth_is_the_pretrained_network():

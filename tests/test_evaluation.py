@@ -152,7 +152,7 @@ def test_hessian_criterion_averages_every_sample():
     """The squared per-sample gradients (one vectorised pass) averaged over every sample: what one backward
     per sample gives, and not only the last sample (torch-pruning 1.6.1's own accumulate_grad)."""
     torch.manual_seed(0)
-    model = _trained_like(build_model("resnet20", hidden_dim=8))
+    model = _trained_like(build_model("resnet20", width=8))
     x, y = torch.randn(3, 3, 32, 32), torch.tensor([1, 2, 3])
     grads = per_sample_gradients(model, model, x, y)
     imp = HessianImportance(group_reduction="first")

@@ -29,7 +29,7 @@ def test_exported_width_loads_into_the_plain_class(tmp_path):
     inr = NeuMetaINR(RESNET20_LAST_BLOCK, hidden=16, num_layers=2, num_freqs=4)
     export_width(inr, target, 24, tmp_path / "d24.pt", samples=3)
     state = torch.load(tmp_path / "d24.pt", weights_only=True)
-    plain = CifarResNet(3, num_classes=10, hidden_dim=24)  # the standard class, chenyaofo keys
+    plain = CifarResNet(3, num_classes=10, width=24)  # the standard class, chenyaofo keys
     plain.load_state_dict(state)
     x = torch.randn(2, 3, 32, 32)
     generated = inr.weights(24, noise=1.0, samples=3, generator=torch.Generator().manual_seed(0))
@@ -40,4 +40,4 @@ def test_lenet_export_has_no_bn_to_unfold(tmp_path):
     target = TargetNetwork(LENET_ALL, build_model("lenet").state_dict())
     inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4)
     state = export_width(inr, target, 6, tmp_path / "lenet6.pt", samples=1)
-    build_model("lenet", hidden_dim=6).load_state_dict(state)
+    build_model("lenet", width=6).load_state_dict(state)

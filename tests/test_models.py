@@ -22,7 +22,7 @@ def test_resnet20_matches_chenyaofo_layout():
 
 @pytest.mark.parametrize("d", [1, 16, 48, 64, 100])
 def test_resnet20_width_changes_only_last_layer3_block(d):
-    model = build_model("resnet20", hidden_dim=d)
+    model = build_model("resnet20", width=d)
     full = build_model("resnet20").state_dict()
     for name, t in model.state_dict().items():
         if name.startswith(target_block_prefix("resnet20")) and ("conv1" in name or "bn1" in name or "conv2" in name):
@@ -34,19 +34,19 @@ def test_resnet20_width_changes_only_last_layer3_block(d):
 
 
 def test_resnet56_and_cifar100_head():
-    model = build_model("resnet56", num_classes=100, hidden_dim=32)
+    model = build_model("resnet56", num_classes=100, width=32)
     assert model.layer3[8].conv1.out_channels == 32 and model.fc.out_features == 100
 
 
 def test_lenet_parameter_counts_match_official_shapes():
     assert sum(p.numel() for p in build_model("lenet").parameters()) == 257_802
-    small = build_model("lenet", hidden_dim=8)
+    small = build_model("lenet", width=8)
     assert sum(p.numel() for p in small.parameters()) == 16_458
     assert small(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
 
 
 def test_resnet18_layer3_1_width():
-    model = build_model("resnet18", num_classes=7, hidden_dim=100)
+    model = build_model("resnet18", num_classes=7, width=100)
     assert model.layer3[1].conv1.weight.shape == (100, 256, 3, 3)
     assert model.layer3[1].conv2.weight.shape == (256, 100, 3, 3)
     assert model(torch.zeros(1, 3, 64, 64)).shape == (1, 7)
@@ -58,7 +58,7 @@ def test_bad_width_gets_one_clear_error(bad):
         check_width(bad)
     if bad is not None:
         with pytest.raises(ValueError, match="positive integer"):
-            build_model("resnet20", hidden_dim=bad)
+            build_model("resnet20", width=bad)
 
 
 def test_unknown_architecture():

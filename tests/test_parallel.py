@@ -107,13 +107,13 @@ def test_one_process_is_the_identity():
 
 def test_cross_rank_batchnorm_is_batchnorm_alone_and_reverts_to_it():
     from neumeta.models import build_model
-    model = build_model("resnet20", hidden_dim=16)
+    model = build_model("resnet20", width=16)
     reference = {k: v.clone() for k, v in model.state_dict().items()}
     convert(model, torch.device("cpu"))
     assert any(isinstance(m, CrossRankBatchNorm2d) for m in model.modules())
     assert model.state_dict().keys() == reference.keys()
     x = torch.randn(4, 3, 32, 32)
-    plain = build_model("resnet20", hidden_dim=16)
+    plain = build_model("resnet20", width=16)
     plain.load_state_dict(reference)
     assert torch.allclose(model.train()(x), plain.train()(x), atol=1e-6)  # no process group: plain BatchNorm
     revert(model)

@@ -24,7 +24,7 @@ def test_each_criterion_prunes_to_exactly_the_width(arch, width, criterion, fixt
     model = build_model(arch).eval()
     batches = _batches(arch, fixtures_root)
     pruned = prune_to_width(model, arch, width, criterion, torch.zeros(1, *SHAPES[arch]), batches)
-    plain = build_model(arch, hidden_dim=width)
+    plain = build_model(arch, width=width)
     plain.load_state_dict(pruned.state_dict())  # exactly the architecture of width d
     out = pruned(batches[0][0])
     assert out.shape == (8, 10) and torch.isfinite(out).all()
@@ -93,7 +93,7 @@ def test_imagenet_resnet18_prunes_layer3_1_to_exactly_the_width(criterion, fixtu
     batches = [(x, torch.tensor([data[i][1] for i in range(4)]))]
     example = torch.zeros(1, 3, 64, 64)
     pruned = prune_to_width(model, "resnet18", 100, criterion, example, batches, iterative_steps=2)
-    plain = build_model("resnet18", num_classes=1000, hidden_dim=100)
+    plain = build_model("resnet18", num_classes=1000, width=100)
     plain.load_state_dict(pruned.state_dict())
     assert pruned.layer3[1].conv1.out_channels == 100 and pruned.layer3[0].conv1.out_channels == 256
     with torch.no_grad():

@@ -121,7 +121,7 @@ def test_distillation_loss_is_cross_entropy_at_alpha_zero_and_scaled_kl_at_alpha
 
 def test_kd_objective_trains_the_student_only_and_keeps_the_teacher_in_eval_mode():
     torch.manual_seed(0)
-    teacher, student = build_model("resnet20"), build_model("resnet20", hidden_dim=16)
+    teacher, student = build_model("resnet20"), build_model("resnet20", width=16)
     teacher.train()
     before = {k: v.clone() for k, v in teacher.state_dict().items()}
     loss, logits = kd_objective(teacher, 4.0, 0.9)(student, torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3]))
@@ -135,7 +135,7 @@ def test_kd_objective_trains_the_student_only_and_keeps_the_teacher_in_eval_mode
 def test_kd_objective_follows_the_batches_to_the_trainers_device():
     # the trainer moves the student and the batches (to CUDA where there is one), not the teacher; "meta" stands
     # in for a second device on a CPU-only machine
-    teacher, student = build_model("resnet20"), build_model("resnet20", hidden_dim=16).to("meta")
+    teacher, student = build_model("resnet20"), build_model("resnet20", width=16).to("meta")
     x, y = torch.randn(2, 3, 32, 32, device="meta"), torch.tensor([0, 1], device="meta")
     loss, _ = kd_objective(teacher, 4.0, 0.9)(student, x, y)
     assert loss.device.type == "meta" and next(teacher.parameters()).device.type == "meta"
@@ -190,7 +190,7 @@ def test_neumeta_widths_share_the_layers_before_the_block_and_differ_in_it(cifar
         assert abs(m["whole_cka"]["before block"][d]["biased"] - 1) < 1e-9
         assert m["max_abs_diff"]["block"][d] > 0 and m["whole_cka"]["block"][d]["biased"] < 1 - 1e-6
     assert torch.allclose(m["batch_cka"]["before block"], torch.ones_like(m["batch_cka"]["before block"]))
-    other = {64: family[64], 40: _trained_like(build_model("resnet20", hidden_dim=40)).eval()}
+    other = {64: family[64], 40: _trained_like(build_model("resnet20", width=40)).eval()}
     assert measure_family(other, test, batch_size=16)["max_abs_diff"]["before block"][40] > 0
     feats = layer_outputs(family[16], test)
     assert feats["block"].shape == (len(test), 64 * 8 * 8) and feats["logits"].shape == (len(test), 10)

@@ -20,7 +20,7 @@ CFG = dict(epochs=5, batch_size=25, lr=0.1, warmup_epochs=0.5, limit_train=1000)
 
 def _train(path, fixtures_root, **kw):
     seed_everything(0)
-    model = build_model("lenet", hidden_dim=8)
+    model = build_model("lenet", width=8)
     train = get_dataset("mnist", "train", root=fixtures_root)
     test = get_dataset("mnist", "test", root=fixtures_root, transform="eval")
     return train_classifier(model, train, test, TrainConfig(**CFG), path, **kw)
@@ -72,7 +72,7 @@ SLOW_RUN = textwrap.dedent("""
             return self.ds[i]
 
     seed_everything(0)
-    model = build_model("lenet", hidden_dim=8)
+    model = build_model("lenet", width=8)
     train = Slow(get_dataset("mnist", "train", root={root!r}))
     test = get_dataset("mnist", "test", root={root!r}, transform="eval")
     train_classifier(model, train, test, TrainConfig(**{cfg!r}), __import__("pathlib").Path({path!r}))

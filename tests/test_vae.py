@@ -109,7 +109,7 @@ def test_the_likelihoods_are_normalised_densities():
 @pytest.mark.parametrize("arch,shape", [("vae-mnist", (8, 1, 28, 28)), ("vae-celeba", (2, 3, 64, 64))])
 def test_the_permuted_vae_computes_the_same_function(arch, shape):
     torch.manual_seed(0)
-    model = build_model(arch, hidden_dim=32).eval()
+    model = build_model(arch, width=32).eval()
     for m in model.modules():  # non-trivial BN statistics, so that folding matters
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.normal_(0, 0.5)
@@ -117,7 +117,7 @@ def test_the_permuted_vae_computes_the_same_function(arch, shape):
     x = torch.rand(shape)
     folded = fuse_bn(model)
     state, groups = permute_model(folded, x[:1], "shp", runs=1, seed=0)
-    permuted = fuse_bn(build_model(arch, hidden_dim=32))
+    permuted = fuse_bn(build_model(arch, width=32))
     permuted.load_state_dict(state)
     moved = sum(not torch.equal(state[k], v) for k, v in folded.state_dict().items())
     assert moved > 0 and groups  # something was reordered
@@ -174,7 +174,7 @@ def test_transposed_weights_are_scaled_by_their_input_channels():
 
 def test_folding_transposed_convolutions_is_exact():
     torch.manual_seed(0)
-    model = build_model("vae-celeba", hidden_dim=16).eval()
+    model = build_model("vae-celeba", width=16).eval()
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.normal_(0, 0.5)
@@ -192,7 +192,7 @@ def test_every_pruning_criterion_hits_the_exact_width(mnist, trained_vae, criter
     for width in (63, 48, 38, 32, 17, 8, 1):
         pruned = prune_vae(model, "vae-mnist", width, criterion, calib, "bernoulli", iterative_steps=5, seed=0)
         assert pruned.fc5.out_features == width and pruned.fc6.in_features == width
-        build_model("vae-mnist", hidden_dim=width).load_state_dict(pruned.state_dict())  # the plain VAE of that width
+        build_model("vae-mnist", width=width).load_state_dict(pruned.state_dict())  # the plain VAE of that width
     assert model.fc5.out_features == 64  # the pretrained model is left alone
 
 
@@ -202,13 +202,13 @@ def test_celeba_pruning_resizes_both_decoder_layers():
     x = vae_images("celeba", "train", FIXTURES)
     calib = calibration_images(x, 1, 4, seed=0)
     pruned = prune_vae(model, "vae-celeba", 24, "taylor", calib, "gaussian", iterative_steps=2, seed=0)
-    build_model("vae-celeba", hidden_dim=24).load_state_dict(pruned.state_dict())
+    build_model("vae-celeba", width=24).load_state_dict(pruned.state_dict())
 
 
 def test_bad_input_gets_one_clear_error():
     with pytest.raises(ValueError, match="unknown VAE dataset"):
         vae_images("cifar10", "train", FIXTURES)
     with pytest.raises(ValueError, match="positive integer"):
-        build_model("vae-mnist", hidden_dim=0)
+        build_model("vae-mnist", width=0)
     with pytest.raises(ValueError, match="epochs"):
         VAETrainConfig(epochs=0)

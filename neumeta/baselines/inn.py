@@ -39,7 +39,7 @@ class INNResNet20(nn.Module):
         if lo > hi:
             raise ValueError(f"train_widths must be (low, high), got {train_widths}")
         self.train_widths = (lo, hi)
-        self.net = build_model("resnet20", num_classes, hidden_dim=self.grid_size)
+        self.net = build_model("resnet20", num_classes, width=self.grid_size)
         del self.net.layer3[-1].bn1  # replaced by the continuous bias below
         self.conv1_bias = nn.Parameter(torch.zeros(self.grid_size))
         self.width = self.grid_size  # the width ``forward`` uses
@@ -72,9 +72,9 @@ def inn_objective(model, x, y):
 
 
 def plain_network(model, width):
-    """The INN sampled at ``width`` as an ordinary ResNet-20 (``build_model(..., hidden_dim=width)``)."""
+    """The INN sampled at ``width`` as an ordinary ResNet-20 (``build_model(..., width=width)``)."""
     width = check_width(width, "width")
-    plain = build_model("resnet20", model.net.fc.out_features, hidden_dim=width)
+    plain = build_model("resnet20", model.net.fc.out_features, width=width)
     state = dict(model.net.state_dict())
     with torch.no_grad():
         conv1, bias, conv2 = model.block_weights(width)

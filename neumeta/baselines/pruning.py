@@ -10,7 +10,7 @@ without fine-tuning. What is pruned per architecture:
   the same family of widths as NeuMeta's LeNet (the official script's uniform ratio).
 - VAEs (image generation): the decoder's hidden layer (MNIST ``fc5``; CelebA ``decoder.6`` -> h and
   ``decoder.3`` -> 2h), the layers NeuMeta generates; gradients of the negative ELBO feed Taylor/Hessian.
-The pruned network's state dict loads into ``build_model(arch, hidden_dim=d)``.
+The pruned network's state dict loads into ``build_model(arch, width=d)``.
 """
 import copy
 

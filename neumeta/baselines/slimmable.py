@@ -24,7 +24,7 @@ class SlimmableResNet20(nn.Module):
     def __init__(self, num_classes=10, widths=(32, 48, 64)):
         super().__init__()
         self.widths = tuple(sorted(check_width(d, "width") for d in widths))
-        self.net = build_model("resnet20", num_classes, hidden_dim=max(self.widths))
+        self.net = build_model("resnet20", num_classes, width=max(self.widths))
         block = self.net.layer3[-1]
         del block.bn1, block.bn2  # replaced by one pair per width
         self.bn1 = nn.ModuleDict({str(d): nn.BatchNorm2d(d) for d in self.widths})
@@ -60,7 +60,7 @@ def slimmable_objective(model, x, y):
 
 
 def plain_network(model, width):
-    """The width-``width`` sub-network as an ordinary ResNet-20 (``build_model(..., hidden_dim=width)``).
+    """The width-``width`` sub-network as an ordinary ResNet-20 (``build_model(..., width=width)``).
 
     Returns ``(network, bn_source)``: its BN comes from ``width`` itself when that width was trained,
     otherwise from the smallest trained width above it (or the widest), first ``width`` channels."""
@@ -68,7 +68,7 @@ def plain_network(model, width):
     source = width if width in model.widths else min([d for d in model.widths if d > width] or [max(model.widths)])
     if width > max(model.widths):
         raise ValueError(f"width {width} is above the widest trained width {max(model.widths)}")
-    plain = build_model("resnet20", model.net.fc.out_features, hidden_dim=width)
+    plain = build_model("resnet20", model.net.fc.out_features, width=width)
     state = dict(model.net.state_dict())
     state[BLOCK + "conv1.weight"] = state[BLOCK + "conv1.weight"][:width]
     state[BLOCK + "conv2.weight"] = state[BLOCK + "conv2.weight"][:, :width]

@@ -9,7 +9,6 @@ import torch
 import torch.nn as nn
 from torch.func import functional_call
 
-from neumeta.models import check_width
 
 
 class TargetNetwork(nn.Module):
@@ -32,7 +31,7 @@ class TargetNetwork(nn.Module):
 
     def materialise(self, generated, width):
         """A plain BN-folded ``nn.Module`` at ``width`` holding the generated tensors."""
-        model = self.spec.model(check_width(width, "width"), device="cpu")
+        model = self.spec.model(width, device="cpu")
         state = {k: v for k, v in self.net.state_dict().items() if k not in generated}
         state.update({k: v.detach().clone() for k, v in generated.items()})
         model.load_state_dict(state)

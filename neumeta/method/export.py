@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from neumeta.store.atomic import atomic_write
-from neumeta.models import build_model, check_width
+from neumeta.models import build_model
 
 
 def identity_bn_state(prefix, bias, eps):
@@ -23,7 +23,7 @@ def identity_bn_state(prefix, bias, eps):
 
 def unfold_state_dict(folded_state, arch, width, num_classes=10):
     """Folded (conv + bias) state dict -> state dict of ``build_model(arch, num_classes, width)``."""
-    model = build_model(arch, num_classes, check_width(width, "width"))
+    model = build_model(arch, num_classes, width)
     state = model.state_dict()
     prefixes = {m: n for n, m in model.named_modules()}
     for parent in model.modules():

@@ -74,11 +74,11 @@ class NeuMetaINR(nn.Module):
         INR for the weight function it learned at the range's edge, sampled at the narrower width's
         positions (which stay in [0, 1]); outputs are still divided by the true fan-in.
         """
-        width = check_width(width, "width")
+        shapes = self.spec.shapes(width)  # checks the width (through build_model)
         shown = width if size_floor is None else max(width, check_width(size_floor, "size_floor"))
         if (width, shown) not in self._coords:
             out, shown_shapes = {}, self.spec.shapes(shown)
-            for name, shape in self.spec.shapes(width).items():
+            for name, shape in shapes.items():
                 s0, s1 = shape[0], (shape[1] if len(shape) > 1 else 1)
                 a, b = torch.meshgrid(torch.arange(s0), torch.arange(s1), indexing="ij")
                 f0, f1 = shown_shapes[name][0], (shown_shapes[name][1] if len(shape) > 1 else 1)
@@ -112,7 +112,6 @@ class NeuMetaINR(nn.Module):
     def generation_bytes(self, width, samples=1):
         """Peak memory one ``weights(width, samples=K)`` call needs (one chunk of Fourier features and head
         activations plus the merged tensors, float32), estimated before anything is allocated."""
-        width = check_width(width, "width")
         hidden = next(iter(self.heads.values())).inp.out_features
         peak = 0
         for shape in self.spec.shapes(width).values():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from neumeta.method.folding import fuse_bn
-from neumeta.models import build_model, check_width
+from neumeta.models import build_model
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,13 @@ class GenerationSpec:
         return shape[0] if name in self.transposed else shape[1]
 
     def model(self, width, device="meta"):
-        """The BN-folded target network at ``width`` (on the meta device: shapes only, no memory)."""
-        width = check_width(width, "width")
+        """The BN-folded target network at ``width`` (on the meta device: shapes only, no memory). The width is
+        checked once, by ``build_model``: every path that asks for a width goes through it."""
         with torch.device(device):
             return fuse_bn(build_model(self.arch, self.num_classes, width))
 
     def shapes(self, width):
-        return _shapes(self, check_width(width, "width"))
+        return _shapes(self, width)
 
 
 @functools.lru_cache(maxsize=512)

@@ -1,6 +1,6 @@
 """Target networks whose hidden width can change.
 
-Every builder takes ``hidden_dim``: the one structural width that NeuMeta varies
+Every builder takes ``width``: the one structural width that NeuMeta varies
 (see ``docs`` in each module for which layer that is).
 """
 from .lenet import LeNet5

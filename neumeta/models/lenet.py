@@ -11,10 +11,10 @@ import torch.nn as nn
 
 
 class LeNet5(nn.Module):
-    def __init__(self, num_classes=10, hidden_dim=32, in_channels=1):
+    def __init__(self, num_classes=10, width=32, in_channels=1):
         super().__init__()
-        h = hidden_dim
-        self.hidden_dim = h
+        h = width
+        self.width = h
         self.conv_1 = nn.Conv2d(in_channels, h, 3, padding=1, padding_mode="replicate")
         self.conv_2 = nn.Conv2d(h, 2 * h, 5, padding=2)
         self.conv_3 = nn.Conv2d(2 * h, 4 * h, 5, padding=2)

@@ -17,25 +17,25 @@ ARCHS = {
 }
 
 
-def check_width(hidden_dim, name="hidden_dim"):
-    """Return ``hidden_dim`` as an int, or raise one ValueError that says what is wrong."""
-    if isinstance(hidden_dim, bool) or not isinstance(hidden_dim, numbers.Integral):
-        if isinstance(hidden_dim, float) and hidden_dim.is_integer():
-            hidden_dim = int(hidden_dim)
+def check_width(width, name="width"):
+    """Return ``width`` as an int, or raise one ValueError that says what is wrong."""
+    if isinstance(width, bool) or not isinstance(width, numbers.Integral):
+        if isinstance(width, float) and width.is_integer():
+            width = int(width)
         else:
-            raise ValueError(f"{name} must be a positive integer, got {hidden_dim!r}")
-    if hidden_dim < 1:
-        raise ValueError(f"{name} must be a positive integer, got {hidden_dim!r}")
-    return int(hidden_dim)
+            raise ValueError(f"{name} must be a positive integer, got {width!r}")
+    if width < 1:
+        raise ValueError(f"{name} must be a positive integer, got {width!r}")
+    return int(width)
 
 
-def build_model(arch, num_classes=10, hidden_dim=None):
-    """A freshly initialised ``arch`` whose variable width is ``hidden_dim`` (default: the full width)."""
+def build_model(arch, num_classes=10, width=None):
+    """A freshly initialised ``arch`` whose variable width is ``width`` (default: the full width)."""
     if arch not in ARCHS:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {sorted(ARCHS)}")
     builder, default_width, _ = ARCHS[arch]
-    width = default_width if hidden_dim is None else check_width(hidden_dim)
-    return builder(num_classes=num_classes, hidden_dim=width)
+    width = default_width if width is None else check_width(width)
+    return builder(num_classes=num_classes, width=width)
 
 
 def target_block_prefix(arch):

@@ -2,7 +2,7 @@
 
 Option-B shortcut (1x1 conv + BN) where shape changes, ``fc`` head, no conv bias, so
 the published chenyaofo checkpoints load unchanged. NeuMeta varies one width: the
-inner width ``hidden_dim`` of the *last* BasicBlock of ``layer3`` (conv1 64->h, conv2 h->64).
+inner width ``width`` of the *last* BasicBlock of ``layer3`` (conv1 64->h, conv2 h->64).
 """
 import torch.nn as nn
 
@@ -35,15 +35,15 @@ class BasicBlock(nn.Module):
 
 
 class CifarResNet(nn.Module):
-    def __init__(self, blocks_per_stage, num_classes=10, hidden_dim=64):
+    def __init__(self, blocks_per_stage, num_classes=10, width=64):
         super().__init__()
-        self.hidden_dim = hidden_dim
+        self.width = width
         self.conv1 = conv3x3(3, 16)
         self.bn1 = nn.BatchNorm2d(16)
         self.relu = nn.ReLU(inplace=True)
         self.layer1 = self._stage(16, 16, blocks_per_stage, stride=1)
         self.layer2 = self._stage(16, 32, blocks_per_stage, stride=2)
-        self.layer3 = self._stage(32, 64, blocks_per_stage, stride=2, last_mid=hidden_dim)
+        self.layer3 = self._stage(32, 64, blocks_per_stage, stride=2, last_mid=width)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(64, num_classes)
         for m in self.modules():
@@ -73,16 +73,16 @@ class CifarResNet(nn.Module):
         return [self.conv1, self.bn1, self.layer1, self.layer2, self.layer3[:-1]]
 
     def varying_block(self):
-        """The block whose inner width ``hidden_dim`` varies: it runs on the trunk's output, ``head`` after it."""
+        """The block whose inner width ``width`` varies: it runs on the trunk's output, ``head`` after it."""
         return self.layer3[-1]
 
     def head(self, x):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def cifar_resnet20(num_classes=10, hidden_dim=64):
-    return CifarResNet(3, num_classes, hidden_dim)
+def cifar_resnet20(num_classes=10, width=64):
+    return CifarResNet(3, num_classes, width)
 
 
-def cifar_resnet56(num_classes=10, hidden_dim=64):
-    return CifarResNet(9, num_classes, hidden_dim)
+def cifar_resnet56(num_classes=10, width=64):
+    return CifarResNet(9, num_classes, width)

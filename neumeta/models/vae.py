@@ -29,12 +29,12 @@ class _VAE(nn.Module):
 class MnistVAE(_VAE):
     fixed_order_outputs = ("fc31", "fc32", "fc6")  # latent and pixels keep their order under permutation
 
-    def __init__(self, hidden_dim=64, num_classes=None):  # num_classes: unused, for the common builder signature
+    def __init__(self, width=64, num_classes=None):  # num_classes: unused, for the common builder signature
         super().__init__()
-        self.hidden_dim, self.latent_dim = hidden_dim, 2
+        self.width, self.latent_dim = width, 2
         self.fc1, self.fc2 = nn.Linear(784, 64), nn.Linear(64, 32)
         self.fc31, self.fc32 = nn.Linear(32, 2), nn.Linear(32, 2)
-        self.fc4, self.fc5, self.fc6 = nn.Linear(2, 32), nn.Linear(32, hidden_dim), nn.Linear(hidden_dim, 784)
+        self.fc4, self.fc5, self.fc6 = nn.Linear(2, 32), nn.Linear(32, width), nn.Linear(width, 784)
 
     def encode(self, x):
         h = torch.relu(self.fc2(torch.relu(self.fc1(x.flatten(1)))))
@@ -51,9 +51,9 @@ class MnistVAE(_VAE):
 class CelebAVAE(_VAE):
     fixed_order_outputs = ("fc_mu", "fc_log_var", "decoder.9")
 
-    def __init__(self, hidden_dim=64, num_classes=None, latent_dim=32):
+    def __init__(self, width=64, num_classes=None, latent_dim=32):
         super().__init__()
-        h, self.hidden_dim, self.latent_dim = hidden_dim, hidden_dim, latent_dim
+        h, self.width, self.latent_dim = width, width, latent_dim
 
         def down(i, o):
             return [nn.Conv2d(i, o, 4, 2, 1), nn.BatchNorm2d(o), nn.LeakyReLU(0.2)]

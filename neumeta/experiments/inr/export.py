@@ -40,7 +40,7 @@ def main(argv=None):
     inr, target, _ = train_neumeta(args.arch, dataset, P)  # reuses the stored INR
     export_width(inr, target, args.width, args.out, args.samples, P["inr_noise"], P["seed"])
     print(f"saved {args.arch} at width {args.width} to {args.out}: "
-          f"load with build_model('{args.arch}', hidden_dim={args.width}).load_state_dict(torch.load(path, weights_only=True))")
+          f"load with build_model('{args.arch}', width={args.width}).load_state_dict(torch.load(path, weights_only=True))")
 
 
 if __name__ == "__main__":

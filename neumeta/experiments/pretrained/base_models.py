@@ -40,25 +40,26 @@ def base_train_config(arch, P, bf16=None):
                        eval_every=P["base_eval_every"])
 
 
-def base_checkpoint_path(arch, dataset, P, stage="final", hidden_dim=None):
+def base_checkpoint_path(arch, dataset, P, stage="final", width=None):
     """Where the base model of this (arch, dataset, training config, data root) lives.
 
     With ``base_restart_epochs`` (ResNet only; a number or a list) the final model is the last of a
     chain of warm restarts of the cosine schedule (SGDR), each starting from the previous stage's
     weights; ``stage="first"`` names stage one.
     """
-    paths = stage_checkpoint_paths(arch, dataset, P, hidden_dim)
+    paths = stage_checkpoint_paths(arch, dataset, P, width)
     return {"first": paths[0], "final": paths[-1]}[stage]
 
 
-def stage_checkpoint_paths(arch, dataset, P, hidden_dim=None):
-    """One checkpoint per training stage. A ``hidden_dim`` other than the full width (the
+def stage_checkpoint_paths(arch, dataset, P, width=None):
+    """One checkpoint per training stage. A ``width`` other than the full width (the
     Individual baseline of Table 2) gets its own name and key; the full width keeps the key it
     always had."""
     key = {"arch": arch, "dataset": dataset, "data": data_identity(dataset, P)}
     name = f"base-{arch}-{dataset}"
-    if hidden_dim is not None and check_width(hidden_dim) != ARCHS[arch][1]:
-        key["hidden_dim"], name = int(hidden_dim), f"base-{arch}-d{int(hidden_dim)}-{dataset}"
+    if width is not None and check_width(width) != ARCHS[arch][1]:
+        # keys name the width "hidden_dim", as every committed artifact's key does
+        key["hidden_dim"], name = int(width), f"base-{arch}-d{int(width)}-{dataset}"
     return recipe_checkpoint_paths(arch, P, name, key)
 
 
@@ -117,14 +118,14 @@ def _as_list(value):
     return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def train_base_model(arch, dataset, P, hidden_dim=None):
-    """Train (or reuse) the base model (full width unless ``hidden_dim``); returns ``(model, info)``."""
+def train_base_model(arch, dataset, P, width=None):
+    """Train (or reuse) the base model (full width unless ``width``); returns ``(model, info)``."""
     seed_everything(P["seed"])  # the initial weights depend on the seed alone, not on what ran before
-    model = build_model(arch, num_classes=NUM_CLASSES[dataset], hidden_dim=hidden_dim)
+    model = build_model(arch, num_classes=NUM_CLASSES[dataset], width=width)
     meta = {"arch": arch, "dataset": dataset, "profile": P["profile"]}
-    if hidden_dim is not None:
-        meta["hidden_dim"] = check_width(hidden_dim)
-    paths = stage_checkpoint_paths(arch, dataset, P, hidden_dim)
+    if width is not None:
+        meta["hidden_dim"] = check_width(width)
+    paths = stage_checkpoint_paths(arch, dataset, P, width)
     return train_with_recipe(model, arch, dataset, P, paths, meta, desc=f"{arch}/{dataset}")
 
 

@@ -50,6 +50,7 @@ def kd_objective(teacher, temperature, alpha):
 def kd_paths(dataset, width, P):
     """Stage checkpoints of the width-``width`` student; the key names its teacher's checkpoint."""
     teacher = stage_checkpoint_paths("resnet20", dataset, P)[-1]
+    # keys name the width "hidden_dim", as every committed artifact's key does
     key = dict(arch="resnet20", dataset=dataset, data=data_identity(dataset, P), method="kd", hidden_dim=width,
                teacher=teacher.name, temperature=float(P["kd_temperature"]), alpha=float(P["kd_alpha"]))
     return recipe_checkpoint_paths("resnet20", P, f"kd-resnet20-d{width}-{dataset}", key)
@@ -61,7 +62,7 @@ def train_student(dataset, width, P):
     teacher, _ = train_base_model("resnet20", dataset, P)  # reused from its checkpoint
     teacher = teacher.to(memory_format=torch.channels_last if P["base_channels_last"] else torch.contiguous_format)
     seed_everything(P["seed"])  # the same initial weights as the Individual model of this width
-    model = build_model("resnet20", num_classes=NUM_CLASSES[dataset], hidden_dim=width)
+    model = build_model("resnet20", num_classes=NUM_CLASSES[dataset], width=width)
     meta = {"method": "KD", "dataset": dataset, "profile": P["profile"], "hidden_dim": width,
             "temperature": P["kd_temperature"], "alpha": P["kd_alpha"]}
     return train_with_recipe(model, "resnet20", dataset, P, kd_paths(dataset, width, P), meta,

@@ -33,7 +33,7 @@ def _key(dataset, P, **extra):
 
 def train_individual(dataset, width, P):
     seed_everything(P["seed"])  # each model's initialisation does not depend on what ran before
-    return train_base_model("resnet20", dataset, P, hidden_dim=width)
+    return train_base_model("resnet20", dataset, P, width=width)
 
 
 def slimmable_paths(dataset, P):

@@ -55,24 +55,25 @@ def vae_train_config(dataset, P):
                           **RECIPES[check_dataset(dataset)])
 
 
-def vae_checkpoint_path(dataset, P, hidden_dim=None):
-    """The pretrained VAE (full width) or the Individual VAE of decoder width ``hidden_dim``."""
+def vae_checkpoint_path(dataset, P, width=None):
+    """The pretrained VAE (full width) or the Individual VAE of decoder width ``width``."""
     spec = SPECS[check_dataset(dataset)]
     key = {"arch": spec.arch, "dataset": dataset, "data": data_identity(dataset, P),
            "train": dataclasses.asdict(vae_train_config(dataset, P))}
     name = f"base-{spec.arch}"
-    if hidden_dim is not None and check_width(hidden_dim) != spec.full_width:
-        key["hidden_dim"], name = int(hidden_dim), f"individual-{spec.arch}-d{int(hidden_dim)}"
+    if width is not None and check_width(width) != spec.full_width:
+        # keys name the width "hidden_dim", as every committed artifact's key does
+        key["hidden_dim"], name = int(width), f"individual-{spec.arch}-d{int(width)}"
     return checkpoint_path(P["profile"], name, key)
 
 
-def train_base_vae(dataset, P, hidden_dim=None):
-    """Train (or reuse) the VAE of decoder width ``hidden_dim`` (default: the pretrained full width) from
+def train_base_vae(dataset, P, width=None):
+    """Train (or reuse) the VAE of decoder width ``width`` (default: the pretrained full width) from
     scratch with the reference recipe; returns ``(model, info)``."""
     spec = SPECS[check_dataset(dataset)]
-    width = spec.full_width if hidden_dim is None else check_width(hidden_dim)
+    width = spec.full_width if width is None else check_width(width)
     seed_everything(P["seed"])  # the initial weights depend on the seed alone
-    model = build_model(spec.arch, hidden_dim=width)
+    model = build_model(spec.arch, width=width)
     path = vae_checkpoint_path(dataset, P, width)
     meta = {"arch": spec.arch, "dataset": dataset, "hidden_dim": width, "checkpoint": path.name, "profile": P["profile"]}
     model, info = train_vae(model, images(dataset, "train", P), images(dataset, "test", P), vae_train_config(dataset, P),
