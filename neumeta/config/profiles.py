@@ -32,6 +32,7 @@ class Profile(dict):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.read = set()
+        self.overridden = set()  # the keys whose value an injected parameter replaced
 
     def _note(self, *keys):
         new = [k for k in keys if k not in self.read]
@@ -137,10 +138,25 @@ def resolve_profile(name=None, namespace=None, strict=None):
     namespace = namespace or {}
     if strict if strict is not None else bool(namespace):
         check_unknown(injected_names(namespace), values)
-    for key in values:
-        if key != "profile" and namespace.get(key) is not None:
-            values[key] = namespace[key]
-    return Profile(check_profile(values))
+    overridden = {key for key in values if key != "profile" and namespace.get(key) is not None}
+    for key in overridden:
+        values[key] = namespace[key]
+    P = Profile(check_profile(values))
+    P.overridden = overridden
+    return P
+
+
+def profile_values(P, keys=None):
+    """A table of the values a notebook runs with: each of ``keys`` (default: every value), its value and where it
+    came from (the profile's file, or an override papermill injected). Building it does not count as reading."""
+    import pandas as pd
+    keys = sorted(dict.keys(P)) if not keys else [k for k in sorted(keys) if dict.__contains__(P, k)]
+    overridden = getattr(P, "overridden", set())
+    rows = [{"value": repr(dict.__getitem__(P, k)) if isinstance(dict.__getitem__(P, k), str)
+             else str(dict.__getitem__(P, k)),
+             "from": "override" if k in overridden else f"profiles/{dict.__getitem__(P, 'profile')}.yaml"}
+            for k in keys]
+    return pd.DataFrame(rows, index=pd.Index(keys, name="profile value"))
 
 
 def with_values(P, **values):

@@ -121,3 +121,13 @@ def read_predictions(name, profile, notebook=None):
 def read_table(name, profile, notebook=None):
     """A table of this run (``notebook=None``) or the stored table of another notebook."""
     return pd.read_csv(_stored_file(f"{name}.csv", profile, notebook, "results table"))
+
+
+def keys_read_by(notebook):
+    """The profile values ``notebook`` read in its last pipeline runs (every profile with results), recorded in each
+    run's ``meta.json``; empty when it has never run through the pipeline."""
+    import json
+    keys = set()
+    for meta in RESULTS_ROOT.glob(f"*/{notebook}/meta.json"):
+        keys |= set(json.loads(meta.read_text()).get("code", {}).get("profile_keys_read") or [])
+    return sorted(keys)
