@@ -111,11 +111,14 @@ def test_noise_off_gives_identical_draws_and_noise_on_does_not(P, setup):
         full = width_logits(inr, target, test, 48, samples=1)
     assert torch.allclose(merged, clean, atol=1e-5) and torch.allclose(clean, full, atol=1e-4)
     loss, preds = loss_and_predictions(clean, trunk.labels)
-    assert loss > 0 and preds.shape == trunk.labels.shape
+    expected = -torch.log_softmax(clean.double(), 1)[torch.arange(len(clean)), trunk.labels].mean().item()
+    assert loss == pytest.approx(expected, rel=1e-5) and torch.equal(preds, clean.argmax(1))
 
 
 def test_the_frontier_without_its_reference_row_is_refused(P):
     from neumeta.config.profiles import with_values
     with pytest.raises(ValueError, match="needs the 'reference' row"):
         jobs(with_values(P, ablation_rows=["no-noise"]))
-    assert jobs(with_values(P, ablation_rows=["no-noise"], ablation_inr_sizes=[]))  # no frontier: fine
+    alone = jobs(with_values(P, ablation_rows=["no-noise"], ablation_inr_sizes=[]))  # no frontier: fine
+    assert [(arch, row.id) for arch, row in alone] == [(arch, "no-noise") for arch in ("lenet", "resnet20")
+                                                       if arch in P["ablation_archs"]]

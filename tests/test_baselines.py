@@ -71,7 +71,7 @@ def test_slimmable_objective_trains_every_width(images):
     expected = sum(F.cross_entropy(model(x, d), y) for d in (32, 48, 64))
     torch.testing.assert_close(loss, expected, rtol=1e-4, atol=1e-4)
     loss.backward()
-    assert all(model.bn1[str(d)].weight.grad is not None for d in (32, 48, 64))
+    assert all(model.bn1[str(d)].weight.grad.abs().sum() > 0 for d in (32, 48, 64))  # each width's own BN trains
     assert model.net.layer3[2].conv1.weight.grad[48:].abs().sum() > 0  # the widest uses every row
 
 
@@ -196,8 +196,9 @@ def test_parallel_benchmark_times_one_run_and_two_side_by_side(fixtures_root):
     from neumeta.experiments.pretrained.parallel_bench import compare
     result = compare("smoke", steps=2, root=fixtures_root, warmup=1)
     assert result["alone"] > 0 and len(result["side_by_side"]) == 2 and all(s > 0 for s in result["side_by_side"])
-    # timings are free (a busy machine moves them a lot): the ratio only has to be a real, positive number
-    assert 0 < result["throughput_ratio"] < 1000 and math.isfinite(result["throughput_ratio"])
+    # timings are free (a busy machine moves them a lot); the ratio must be the one the README defines: two steps
+    # per max(side by side) seconds against one step per `alone` seconds
+    assert result["throughput_ratio"] == pytest.approx(result["alone"] / (max(result["side_by_side"]) / 2))
 
 
 def test_training_status_reads_done_partial_busy_and_missing_stages_without_training(tmp_checkpoints):

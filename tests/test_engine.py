@@ -36,6 +36,7 @@ def test_backward_reaches_the_inr_but_not_the_frozen_trunk():
     loss = target(torch.randn(2, 3, 32, 32), inr.weights(40)).sum()
     loss.backward()
     assert all(p.grad is not None for p in inr.parameters())
+    assert [n for n, p in inr.named_parameters() if n.endswith("weight") and p.grad.abs().sum() == 0] == []
     assert all(p.grad is None and not p.requires_grad for p in target.net.parameters())
 
 

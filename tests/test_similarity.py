@@ -128,6 +128,7 @@ def test_kd_objective_trains_the_student_only_and_keeps_the_teacher_in_eval_mode
     loss.backward()
     assert not teacher.training and all(p.grad is None for p in teacher.parameters())
     assert all(p.grad is not None for p in student.parameters())
+    assert [n for n, p in student.named_parameters() if n.endswith("weight") and p.grad.abs().sum() == 0] == []
     assert all(torch.equal(before[k], v) for k, v in teacher.state_dict().items())  # BN statistics untouched
     assert logits.shape == (4, 10)
 
