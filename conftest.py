@@ -11,6 +11,10 @@ import pytest
 REPO = Path(__file__).resolve().parent
 FIXTURES = REPO / "tests" / "fixtures" / "data"
 
+# One torch thread per process: the tests' models are tiny, and two threads per process on a 2-core machine spend
+# their time waiting on each other (a LeNet test epoch ran 13x slower with two threads beside a busy core).
+# Set before torch is imported, so that nbval's kernels and the torchrun workers inherit it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("NEUMETA_PROFILE", "smoke")
 os.environ["NEUMETA_OFFLINE"] = "1"
 os.environ.setdefault("TQDM_DISABLE", "1")

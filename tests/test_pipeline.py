@@ -78,12 +78,14 @@ print(P["seed"], P.get("kd_alpha"))
     assert not (out / ".profile-reads").exists()
 
 
-def test_unknown_profile_and_notebook_fail_clearly(store):
-    with pytest.raises(SystemExit, match="unknown profile 'nope'"):
+def test_unknown_profile_and_notebook_fail_clearly(store, capsys):
+    with pytest.raises(SystemExit) as stop:
         pipeline.main(["--profile", "nope"])
+    assert stop.value.code == 2 and "unknown profile 'nope'" in capsys.readouterr().err
     _notebook(store / "notebooks" / "00_demo.ipynb", "pass")
-    with pytest.raises(SystemExit, match="no notebook matches"):
+    with pytest.raises(SystemExit) as stop:
         pipeline.main(["--profile", "smoke", "--only", "42"])
+    assert stop.value.code == 2 and "no notebook matches" in capsys.readouterr().err
 
 
 def test_cli_reports_failures_and_exit_code():

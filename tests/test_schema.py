@@ -61,6 +61,11 @@ def test_papermill_with_a_misspelt_parameter_fails_before_any_work(tmp_path):
     ["neumeta.experiments.pretrained.base_models", "nope"], ["neumeta.experiments.table2.jobs", "nope"],
     ["neumeta.experiments.inr.experiment", "nope", "lenet"], ["neumeta.tooling.artifacts", "nope"],
     ["neumeta.experiments.inr.experiment", "smoke", "lenet", "--set", "inr_epochs=0"],
+    ["neumeta.experiments.inr.experiment", "smoke", "lenet", "--set", "inr_epochs=[1,"],
+    ["neumeta.experiments.ablations.grid", "nope"], ["neumeta.experiments.similarity.distillation", "nope"],
+    ["neumeta.experiments.vae.experiment", "nope"], ["neumeta.experiments.inr.sweep", "nope", "lenet"],
+    ["neumeta.tooling.compare", "--profile", "smoke", "--against", "no-such-commit"],
+    ["neumeta.tooling.pipeline", "--profile", "nope"], ["neumeta.tooling.pipeline", "--profile", "smoke", "--only", "99"],
     ["neumeta.experiments.table2.jobs", "smoke", "imagenet"],
     ["neumeta.experiments.inr.export", "--profile", "smoke", "--width", "0", "--out", "x.pt"],
 ])

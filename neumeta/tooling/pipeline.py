@@ -35,6 +35,10 @@ PACKAGES = ["torch", "torchvision", "numpy", "pandas", "matplotlib", "seaborn", 
             "torch-pruning", "fast-tsp", "elkai", "tqdm", "ipykernel"]
 
 
+class NoSuchNotebookError(ValueError):
+    pass
+
+
 def list_notebooks(only=None):
     """``notebooks/NN_*.ipynb`` in numeric order, optionally filtered by number or name."""
     notebooks = sorted((p for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")), key=lambda p: (int(p.name[:2]), p.name))
@@ -43,7 +47,7 @@ def list_notebooks(only=None):
         picked = [p for p in notebooks if any(p.stem == w or p.name[:2] == w.zfill(2) for w in wanted)]
         missing = [w for w in wanted if not any(p.stem == w or p.name[:2] == w.zfill(2) for p in notebooks)]
         if missing:
-            raise SystemExit(f"no notebook matches {missing}; available: {[p.stem for p in notebooks]}")
+            raise NoSuchNotebookError(f"no notebook matches {missing}; available: {[p.stem for p in notebooks]}")
         notebooks = picked
     return notebooks
 
@@ -242,9 +246,9 @@ def main(argv=None):
                      "NEUMETA_FIGURES_ROOT) elsewhere, as `make dry-run` does")
     try:
         load_profile(args.profile)
-    except UnknownProfileError as e:
-        raise SystemExit(f"error: {e}") from None
-    notebooks = list_notebooks(args.only)
+        notebooks = list_notebooks(args.only)
+    except (UnknownProfileError, NoSuchNotebookError) as e:
+        parser.error(str(e))
     for folder in (RESULTS_ROOT / args.profile, FIGURES_ROOT / args.profile, checkpoint_dir(args.profile)):
         for name in clean_orphans(folder):
             print(f"[neumeta] removed {folder.name}/{name}, left by a process that was killed", flush=True)
