@@ -111,7 +111,7 @@ def test_cifar10_cache_created_and_reused(cifar10_root, monkeypatch):
     def no_decoding(folder):
         raise AssertionError("decoded the JPEGs again instead of using the cache")
 
-    monkeypatch.setattr(data, "_decode_folder_tree", no_decoding)
+    monkeypatch.setattr(data.classification, "_decode_folder_tree", no_decoding)
     second = get_dataset("cifar10", "test", root=cifar10_root, transform=None)
     assert torch.equal(first.images, second.images) and torch.equal(first.targets, second.targets)
     assert not (cifar10_root / "cifar10-jpeg" / "train-cache.npz").exists()  # one cache per split
@@ -218,7 +218,7 @@ def test_every_dataset_has_a_loader_test():
 # ---------------------------------------------------------------- clear errors
 @pytest.mark.parametrize("name", DATASETS)
 def test_missing_dataset_raises_clear_error(name, tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_unpack_debian_fashion_mnist", lambda raw: False)  # hermetic
+    monkeypatch.setattr(data.classification, "_unpack_debian_fashion_mnist", lambda raw: False)  # hermetic
     with pytest.raises(DatasetNotFoundError) as info:
         get_dataset(name, "train", root=tmp_path)
     message = str(info.value)
@@ -250,6 +250,6 @@ def test_a_cifar_batch_that_would_run_code_is_refused():
             return (os.system, ("echo ran",))
 
     plain = pickle.dumps({b"data": np.zeros((2, 3072), dtype=np.uint8), b"labels": [3, 5]})
-    assert data._CifarUnpickler(io.BytesIO(plain), encoding="bytes").load()[b"labels"] == [3, 5]
+    assert data.classification._CifarUnpickler(io.BytesIO(plain), encoding="bytes").load()[b"labels"] == [3, 5]
     with pytest.raises(pickle.UnpicklingError, match="refusing"):
-        data._CifarUnpickler(io.BytesIO(pickle.dumps({b"data": Payload()})), encoding="bytes").load()
+        data.classification._CifarUnpickler(io.BytesIO(pickle.dumps({b"data": Payload()})), encoding="bytes").load()

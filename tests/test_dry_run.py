@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from neumeta.config.profiles import dry_run_values, load_profile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,20 +26,30 @@ def test_the_dry_run_keeps_the_profiles_choices_and_takes_smoke_sizes(monkeypatc
                           {"inr_epochs": 1, "prune_panels": ["mnist"]}) == {"inr_epochs": 1, "prune_panels": ["imagenet"]}
 
 
-def test_every_notebook_runs_in_the_paper_profile_dry_run(tmp_path):
+NOTEBOOKS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def dry_store(tmp_path_factory):
+    """One throw-away store for the whole dry run: the notebooks run in order, each reading what the ones before
+    it wrote, one test each (so that no single test waits for all of them)."""
+    root = tmp_path_factory.mktemp("dry-run")
     env = dict(os.environ, NEUMETA_DRY_RUN="1", NEUMETA_OFFLINE="1", TQDM_DISABLE="1",
-               NEUMETA_CHECKPOINTS=str(tmp_path / "checkpoints"), NEUMETA_RESULTS_ROOT=str(tmp_path / "results"),
-               NEUMETA_FIGURES_ROOT=str(tmp_path / "figures"))
+               NEUMETA_CHECKPOINTS=str(root / "checkpoints"), NEUMETA_RESULTS_ROOT=str(root / "results"),
+               NEUMETA_FIGURES_ROOT=str(root / "figures"))
     for k in ("NEUMETA_PROFILE", "NEUMETA_FORCE", "NEUMETA_FORCE_RUN", "NEUMETA_STOP_AFTER"):
         env.pop(k, None)
-    run = subprocess.run([sys.executable, "-m", "neumeta.tooling.pipeline", "--profile", "paper", "--quiet"], cwd=REPO,
-                         env=env, capture_output=True, text=True, timeout=3600)
+    return root, env
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_notebook_runs_in_the_paper_profile_dry_run(notebook, dry_store):
+    root, env = dry_store
+    run = subprocess.run([sys.executable, "-m", "neumeta.tooling.pipeline", "--profile", "paper", "--quiet",
+                          "--only", notebook], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    notebooks = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    ran = sorted(p.parent.name for p in (tmp_path / "results" / "paper").glob("*/meta.json"))
-    assert ran == notebooks
-    meta = json.loads((tmp_path / "results" / "paper" / notebooks[0] / "meta.json").read_text())
-    assert meta["profile"] == "paper"
+    meta = json.loads((root / "results" / "paper" / notebook / "meta.json").read_text())
+    assert meta["profile"] == "paper" and meta["notebook"] == notebook
 
 
 def test_the_dry_run_refuses_the_real_results_store():
