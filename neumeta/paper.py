@@ -33,3 +33,14 @@ PAPER_ABLATION = {
     "reconstruction-100": dict(paper_row=6, accuracy=91.47, note="λ1 = 100, λ2 = 1e-4"),
 }
 PAPER_NEUMETA_STORED_PARAMS = 0.20e6  # Table 2, both datasets
+
+# The pretrained ResNet-20 the paper starts from is the chenyaofo/pytorch-cifar-models release; its accuracy is
+# Table 2's Individual entry at gamma = 0 %.
+PAPER_BASE_ACC = {("resnet20", dataset): PAPER_TABLE2[(dataset, "Individual")]["gamma_0"]
+                  for dataset in ("cifar10", "cifar100")}
+PAPER_BASE_SOURCE = "chenyaofo release"
+
+# Table 2's NeuMeta row on CIFAR-10 keyed by the inner width d of ResNet-20's last layer3 block (64 channels at
+# gamma = 0 %): d = 64, 48, 32, 16 for gamma = 0, 25, 50, 75 %.
+PAPER_NEUMETA_BY_WIDTH = {("resnet20", 64 * (100 - gamma) // 100):
+                          PAPER_TABLE2[("cifar10", "NeuMeta")][f"gamma_{gamma}"] for gamma in (0, 25, 50, 75)}

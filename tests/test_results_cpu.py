@@ -262,8 +262,8 @@ def test_vae_margins_have_intervals_that_decide_the_verdict():
 
 
 def test_vae_claims_of_the_readme_hold():
-    """NeuMeta beats every pruning criterion without fine-tuning at the paper's compressions (25/41/50 %) on all
-    three metrics, and loses to the Individual VAEs and to L1 + fine-tune at every one of them."""
+    """docs/results/50_vae.md: NeuMeta beats every pruning criterion without fine-tuning at the paper's compressions
+    (25/41/50 %) on all three metrics, and loses to the Individual VAEs and to L1 + fine-tune at every one of them."""
     _current("50_vae")
     m = _table("50_vae", "margins")
     paper = m[m.width.isin([48, 38, 32])]
@@ -280,8 +280,8 @@ def test_no_committed_cpu_result_is_stale_or_dirty():
 
 
 def test_table1_claims_in_the_readme_hold():
-    """The README says NeuMeta stores more parameters than the four Individual networks, and that it is resizable
-    and generalises to d = 16 by our checks."""
+    """docs/results/80_table1.md says NeuMeta stores more parameters than the four Individual networks, and that it
+    is resizable and generalises to d = 16 by our checks."""
     _current("80_table1")
     t = _table("80_table1", "table1").set_index("method")
     assert t.loc["NeuMeta", "stored_params"] > t.loc["Individual", "stored_params"]
@@ -333,11 +333,11 @@ def test_ablation_margins_have_intervals_that_decide_the_verdict():
 
 
 def test_ablation_claims_of_the_readme_hold():
-    """The README's reading of the grid: λ1 = 0 is worse everywhere shown (LeNet at chance); the channel order
-    matters on LeNet and on ResNet-20 only at the never-trained d = 16; λ2 = 0 is within noise everywhere shown,
-    λ1 = 10 and 100 at most widths; σ = 0 is not worse at trained widths but falls below every row but λ1 = 0 at
-    the narrowest width (below every row on ResNet-20); the full-schedule reference beats the short one at d = 16
-    and is worse at d = 64."""
+    """docs/results/70_ablations.md's reading of the grid: λ1 = 0 is worse everywhere shown (LeNet at chance); the
+    channel order matters on LeNet and on ResNet-20 only at the never-trained d = 16; λ2 = 0 is within noise
+    everywhere shown, λ1 = 10 and 100 at most widths; σ = 0 is not worse at trained widths but falls below every row
+    but λ1 = 0 at the narrowest width (below every row on ResNet-20); the full-schedule reference beats the short one
+    at d = 16 and is worse at d = 64."""
     from neumeta.experiments.inr.experiment import SPECS
     shown = _shown_widths()
     assert shown == {"resnet20": [64, 48, 32, 16], "lenet": [32, 24, 16, 8]}
@@ -369,8 +369,8 @@ def test_ablation_claims_of_the_readme_hold():
 
 
 def test_figure10_and_frontier_claims_of_the_readme_hold():
-    """The merge is never worse than one clean sample and lowers the test loss at every width; no smaller INR is
-    within noise of the reference size at both d = 64 and 16."""
+    """docs/results/70_ablations.md: the merge is never worse than one clean sample and lowers the test loss at every
+    width; no smaller INR is within noise of the reference size at both d = 64 and 16."""
     from neumeta.paper import PAPER_NEUMETA_STORED_PARAMS
     m = _ablations("figure10_margins")
     assert set(m.arch) == {"resnet20", "lenet"} and (m.verdict != "worse").all() and m.merge_lowers_loss.all()

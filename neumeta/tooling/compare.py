@@ -2,7 +2,8 @@
 
     python -m neumeta.tooling.compare --profile cpu [--only 00,20] [--against 0d6e336]
 
-Each number is judged by a tolerance that fits its kind (``KINDS``; the README's operations page states them):
+Each number is judged by a tolerance that fits its kind (``KINDS``; ``docs/operations.md`` renders them, block
+``tolerances``):
 - exact: counts, widths, accuracies and every word (verdicts, labels) must be identical;
 - float: other measured numbers (losses, nats, total variation, CKA, intervals, p-values) may differ by float
   rounding across CPUs: |new - old| <= RTOL * max(|new|, |old|) + ATOL;

@@ -5,7 +5,8 @@ here, with its status in a profile decided from the stored tables:
 - **runs where the data exists**: the notebook runs it, but the dataset is not obtainable here (it says why);
 - **not yet**: no results, or nothing builds it.
 
-Rendered into the README by ``python -m neumeta.tooling.report`` (block ``paper_map``).
+Rendered into the README by ``python -m neumeta.tooling.report`` (block ``paper_map``), each item linking to its
+notebook's results page (``docs/results/<notebook>.md``).
 """
 from dataclasses import dataclass
 
@@ -81,7 +82,7 @@ def render(profile="cpu"):
             fresh, _ = result_status(profile, item.notebook)
             state = "reproduced" if fresh == "current" else f"reproduced ({fresh})"
         command = f"`make reproduce ONLY={item.notebook[:2]}`" if item.notebook else "—"
-        notebook = f"[`{item.notebook}`](notebooks/{item.notebook}.ipynb)" if item.notebook else "—"
+        notebook = f"[`{item.notebook}`](docs/results/{item.notebook}.md)" if item.notebook else "—"  # its page
         rows.append((item.paper, notebook, command, state, reason))
     done = sum(r[3].startswith("reproduced") for r in rows)
     where = sum(r[3] == "runs where the data exists" for r in rows)
