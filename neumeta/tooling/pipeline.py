@@ -154,25 +154,7 @@ def run_notebook(notebook, profile, force=False, log_output=True):
         return error
     relative_notebook(executed, staging_replacements(REPO_ROOT, [(res_staging, RESULTS_ROOT / profile / stem),
                                                                  (fig_staging, FIGURES_ROOT / profile / stem)]))
-    nb_meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
-    reads = res_staging / ".profile-reads"
-    keys = sorted(set(reads.read_text().split())) if reads.exists() else []
-    reads.unlink(missing_ok=True)
-    code = dict(code, profile_keys_read=keys, profile_read_sha256=profile_values_sha(profile, keys))
-    git = dict(git_at_start, dirty=_code_changed(git_at_start, git_state(own), own), dirty_scope="the notebook's own code")
-    if code_fingerprint(notebook, profile)["hash"] != code["hash"]:
-        git["dirty"] = True  # its own code changed while it ran
-    meta = {
-        "notebook": stem, "profile": profile, "profile_values": load_profile(profile),
-        "parameters": nb_meta.get("parameters"), "git": git, "code": code,
-        "upstream": json.loads((res_staging / "upstream.json").read_text()) if (res_staging / "upstream.json").exists() else {},
-        "versions": _versions(),
-        "machine": describe_machine(), "start": started.isoformat(timespec="seconds"),
-        "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "duration_seconds": round(time.perf_counter() - t0, 1), "forced_retrain": force,
-        "papermill": {k: nb_meta.get(k) for k in ("start_time", "end_time", "duration", "exception",
-                                                  "version", "environment_variables")},
-    }
+    meta = _run_meta(notebook, profile, res_staging, code, own, git_at_start, started, time.perf_counter() - t0, force)
     with atomic_write(res_staging / "meta.json", "w") as f:
         json.dump(meta, f, indent=2, sort_keys=True, default=str)
     _swap_into_place(res_staging, RESULTS_ROOT / profile / stem)
@@ -181,6 +163,31 @@ def run_notebook(notebook, profile, force=False, log_output=True):
     else:
         shutil.rmtree(fig_staging, ignore_errors=True)
     return None
+
+
+def _run_meta(notebook, profile, res_staging, code, own, git_at_start, started, seconds, force):
+    """What ``meta.json`` records of one successful run: the profile values it read, the code it ran (dirty when its
+    own files changed during the run), the tables it read from other notebooks, versions, machine and times."""
+    nb_meta = json.loads((res_staging / "executed.ipynb").read_text())["metadata"].get("papermill", {})
+    reads = res_staging / ".profile-reads"
+    keys = sorted(set(reads.read_text().split())) if reads.exists() else []
+    reads.unlink(missing_ok=True)
+    code = dict(code, profile_keys_read=keys, profile_read_sha256=profile_values_sha(profile, keys))
+    git = dict(git_at_start, dirty=_code_changed(git_at_start, git_state(own), own), dirty_scope="the notebook's own code")
+    if code_fingerprint(notebook, profile)["hash"] != code["hash"]:
+        git["dirty"] = True  # its own code changed while it ran
+    upstream = res_staging / "upstream.json"
+    return {
+        "notebook": notebook.stem, "profile": profile, "profile_values": load_profile(profile),
+        "parameters": nb_meta.get("parameters"), "git": git, "code": code,
+        "upstream": json.loads(upstream.read_text()) if upstream.exists() else {},
+        "versions": _versions(),
+        "machine": describe_machine(), "start": started.isoformat(timespec="seconds"),
+        "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "duration_seconds": round(seconds, 1), "forced_retrain": force,
+        "papermill": {k: nb_meta.get(k) for k in ("start_time", "end_time", "duration", "exception",
+                                                  "version", "environment_variables")},
+    }
 
 
 def start_force_run(profile, notebooks):
