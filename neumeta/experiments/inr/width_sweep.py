@@ -1,0 +1,50 @@
+"""Notebook 20's measurements at one width d: the K-sample merged predictions (and, at some widths, the merge
+rules and another Monte-Carlo seed to compare them with), the size-floored variant, the clean sample, and what
+the network of that width costs."""
+import torch
+
+from neumeta.evaluation.trunk import TrunkFeatures
+from neumeta.evaluation.widths import evaluate_width, predict_width
+from neumeta.experiments.inr.experiment import SPECS
+from neumeta.experiments.pretrained.base_models import INPUT_SHAPES
+from neumeta.metrics import accuracy_of, count_flops, count_parameters
+
+
+def sweep_width(inr, target, evaluation, labels, common, first_width, full_params, P):
+    """``(predictions, rows)`` of the INR at width ``common["width"]`` on ``evaluation`` (the test set, or its
+    ``TrunkFeatures`` where only the generated block runs per width).
+
+    ``predictions``: ``{name: predicted classes}``, "acc_merged" (K = ``inr_eval_samples`` merge, draws from
+    ``Generator(seed)``) at every width; "gauss_legendre_<n>" per ``inr_merge_points`` where only the block runs
+    and at the clean-sample widths (every 8th and ``first_width``); "mc_other_seed" (seed + 1) at every 4th
+    width where only the block runs and at the clean-sample widths. ``rows``: ``common`` plus metric and value:
+    acc_merged, acc_merged_size_floor (below the training range), acc_clean (clean-sample widths), the block's
+    compression and the whole network's parameters, their reduction against ``full_params``, and FLOPs."""
+    arch, d = common["arch"], common["width"]
+    spec, K, noise, seed = SPECS[arch], P["inr_eval_samples"], P["inr_noise"], P["seed"]
+    shared = isinstance(evaluation, TrunkFeatures)
+    predictions = {}
+    predictions["acc_merged"], _ = predict_width(inr, target, evaluation, d, samples=K, noise=noise,
+                                                 generator=torch.Generator().manual_seed(seed))
+    rows = [dict(common, metric="acc_merged", value=accuracy_of(predictions["acc_merged"], labels))]
+    model = target.materialise(inr.weights(d), d)
+    spot = d % 8 == 0 or d == first_width
+    if shared or spot:
+        for n in P["inr_merge_points"]:  # the deterministic rule: n x n Gauss-Legendre nodes and the clean point
+            predictions[f"gauss_legendre_{n}"], _ = predict_width(inr, target, evaluation, d, samples=K, noise=noise,
+                                                                  rule=("gauss-legendre", n))
+    if (shared and d % 4 == 0) or spot:  # the yardstick: the same K-sample merge with another seed
+        predictions["mc_other_seed"], _ = predict_width(inr, target, evaluation, d, samples=K, noise=noise,
+                                                        generator=torch.Generator().manual_seed(seed + 1))
+    if d < spec.train_widths[0]:
+        rows.append(dict(common, metric="acc_merged_size_floor", value=evaluate_width(
+            inr, target, evaluation, d, samples=K, noise=noise, generator=torch.Generator().manual_seed(seed),
+            size_floor=spec.train_widths[0])))
+    if spot:
+        rows.append(dict(common, metric="acc_clean", value=evaluate_width(inr, target, evaluation, d, samples=1)))
+    params = count_parameters(model)
+    rows += [dict(common, metric="block_compression", value=1 - d / spec.full_width),
+             dict(common, metric="network_params", value=params),
+             dict(common, metric="network_param_reduction", value=1 - params / full_params),
+             dict(common, metric="network_flops", value=count_flops(model, INPUT_SHAPES[common["dataset"]]))]
+    return predictions, rows

@@ -1,0 +1,34 @@
+"""Scoring every VAE of notebook 50 the same way: per-image metrics with the same random draws (so that models
+compare image by image), the summary rows of Figure 7 and the images of Figure 6."""
+from neumeta.experiments.vae.comparison import summary_rows
+from neumeta.experiments.vae.evaluate import decoded_images, latent_grid, per_image_metrics, reconstructions
+from neumeta.experiments.vae.experiment import SPECS, likelihood
+from neumeta.metrics import count_parameters
+
+
+def scoring_context(dataset, base, test, P):
+    """What every model of ``dataset`` is scored against: its test images and likelihood, the pretrained VAE's
+    parameters, the widths compared image by image (those of the baselines), the widths Figure 6 shows (0, 25 and
+    50 % compression) and Figure 6's fixed latent grid."""
+    full = SPECS[dataset].full_width
+    return dict(dataset=dataset, test=test, likelihood=likelihood(dataset), full=full,
+                base_params=count_parameters(base),
+                compared=set(P["vae_baseline_widths"]) | set(P["vae_individual_widths"]),
+                shown=sorted({full, round(0.75 * full), round(0.5 * full)}, reverse=True),
+                z=latent_grid(P["vae_grid_size"], base.latent_dim, seed=P["seed"]))
+
+
+def score(context, method, width, model, out, P):
+    """Score ``model`` (``method`` at decoder ``width``) on ``context``'s test images and add to ``out``: its summary
+    rows to ``out["rows"]``, its per-image metrics to ``out["per_image"]`` at a compared width, and for NeuMeta and
+    L1 at a shown width its samples and reconstructions to ``out["figure6"]``."""
+    dataset, test = context["dataset"], context["test"]
+    metrics = per_image_metrics(model, test, context["likelihood"], P["vae_iwae_k"], P["vae_iwae_images"],
+                                seed=P["seed"])
+    out["rows"].extend(summary_rows(dataset, method, width, context["full"], count_parameters(model),
+                                    context["base_params"], metrics))
+    if width in context["compared"]:
+        out["per_image"][(dataset, method, width)] = metrics
+    if width in context["shown"] and method in ("NeuMeta", "l1"):
+        out["figure6"][f"{dataset}|{method}|d={width}|samples"] = decoded_images(model, context["z"])
+        out["figure6"][f"{dataset}|{method}|d={width}|recon"] = reconstructions(model, test[:P["vae_grid_size"]])
