@@ -32,3 +32,23 @@ def fixtures_root():
 def tmp_checkpoints(tmp_path, monkeypatch):
     monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path / "ckpt"))
     return tmp_path / "ckpt"
+
+
+@pytest.fixture(scope="module")
+def lenet():
+    """An untrained LeNet target, a tiny INR over all its layers and 64 real MNIST test digits with their labels."""
+    import torch
+    from torch.utils.data import Subset
+
+    from neumeta.evaluation.eval_sets import eval_set
+    from neumeta.method.engine import TargetNetwork
+    from neumeta.method.folding import fuse_bn
+    from neumeta.method.inr import NeuMetaINR
+    from neumeta.method.spec import LENET_ALL
+    from neumeta.models import build_model
+    torch.manual_seed(0)
+    test = Subset(eval_set("mnist", "test", FIXTURES), range(64))
+    target = TargetNetwork(LENET_ALL, fuse_bn(build_model("lenet")).state_dict())
+    inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4).eval()
+    labels = torch.stack([test[i][1] for i in range(len(test))])
+    return inr, target, test, labels

@@ -50,14 +50,6 @@ def test_the_ablation_table_compares_each_row_with_the_reference_image_by_image(
     assert "row − reference [95 % CI]" not in margins  # the input is left as it was
 
 
-@pytest.fixture(scope="module")
-def lenet():
-    torch.manual_seed(0)
-    test = Subset(eval_set("mnist", "test", FIXTURES), range(64))
-    target = TargetNetwork(LENET_ALL, fuse_bn(build_model("lenet")).state_dict())
-    inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4).eval()
-    labels = torch.stack([test[i][1] for i in range(len(test))])
-    return inr, target, test, labels
 
 
 P = {"inr_eval_samples": 3, "inr_noise": 1.0, "seed": 0, "ablation_k_values": [1, 4], "inr_merge_points": [1, 2]}

@@ -21,14 +21,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "data"
 P = {"inr_eval_samples": 3, "inr_noise": 1.0, "seed": 0, "inr_merge_points": [2]}
 
 
-@pytest.fixture(scope="module")
-def lenet():
-    torch.manual_seed(0)
-    test = Subset(eval_set("mnist", "test", FIXTURES), range(64))
-    target = TargetNetwork(LENET_ALL, fuse_bn(build_model("lenet")).state_dict())
-    inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4).eval()
-    labels = torch.stack([test[i][1] for i in range(len(test))])
-    return inr, target, test, labels
 
 
 def _sweep(lenet, d, first_width):
