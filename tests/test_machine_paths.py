@@ -25,7 +25,7 @@ def test_no_committed_result_or_figure_holds_an_absolute_path():
 
 
 def test_an_executed_notebook_names_its_files_relative_to_the_repository(tmp_path):
-    repo, staging = Path("/work/checkout"), Path("/work/checkout/results/cpu/.staging-00_x-123")
+    repo, staging = Path("/opt/checkout"), Path("/opt/checkout/results/cpu/.staging-00_x-123")
     notebook = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("write_table(df, 'a', P)")
     cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": f"PosixPath('{staging}/a.csv')"},
