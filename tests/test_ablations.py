@@ -4,7 +4,7 @@ in the row's values (and ResNet-20's shared schedule), permutation off leaves th
 import pytest
 import torch
 
-from neumeta.experiments.ablations.evaluate import loss_and_predictions, width_logits
+from neumeta.evaluation.logits import loss_and_predictions, width_logits
 from neumeta.experiments.ablations.grid import ROWS, checkpoint_of, jobs, parse_size, row_profile, size_row
 from neumeta.evaluation.eval_sets import eval_set
 from neumeta.evaluation.trunk import TrunkFeatures

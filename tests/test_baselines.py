@@ -1,5 +1,4 @@
 """Table 2 baselines: Slimmable (switchable BN) and INN (continuous channel axis), on fixture images."""
-import math
 
 import pytest
 import torch

@@ -17,7 +17,20 @@ def test_an_accuracy_change_is_a_difference_a_timing_change_is_not():
     new.loc[1, "value"] = 0.2
     assert _kinds(new, old) == [("timing", True)]
     new.loc[0, "value"] = 87.28  # one image of 10,000
-    assert _kinds(new, old) == [("exact", False), ("timing", True)]
+    assert _kinds(new, old) == [("accuracy", False), ("timing", True)]
+
+
+def test_on_another_cpu_model_an_accuracy_may_move_by_two_images_and_its_margins_with_it():
+    old = pd.DataFrame({"metric": ["accuracy"], "value": [83.48]})
+    assert _kinds(old.assign(value=83.50), old) == [("accuracy", False)]  # same CPU: exact
+    assert [(d[4], d[5]) for d in compare_table(old.assign(value=83.50), old, same_cpu=False)] == [("accuracy", True)]
+    assert [d[5] for d in compare_table(old.assign(value=83.51), old, same_cpu=False)] == [False]
+    margins = pd.DataFrame({"method": ["random"], "neumeta_minus_method": [3.69], "ci_low": [3.07],
+                            "p_mcnemar": [1e-30], "verdict": ["NeuMeta higher"]})
+    moved = margins.assign(neumeta_minus_method=3.68, ci_low=3.06)
+    assert {d[1]: d[4] for d in compare_table(moved, margins, same_cpu=False)} == {
+        "neumeta_minus_method": "accuracy", "ci_low": "accuracy"}
+    assert all(d[5] for d in compare_table(moved, margins, same_cpu=False))
 
 
 def test_a_float_metric_may_move_by_rounding_but_not_more():
@@ -37,15 +50,14 @@ def test_counts_and_words_are_exact():
     assert kinds == {"width": ("exact", False), "verdict": ("exact", False), "ci_low": ("float", True)}
 
 
-def test_a_fine_tuned_margin_must_stay_inside_its_old_interval_and_keep_its_verdict():
+def test_a_fine_tuned_number_is_judged_by_its_verdict():
     old = pd.DataFrame({"method": ["l1+finetune"], "width": [64], "neumeta_minus_method": [0.5], "ci_low": [0.1],
                         "ci_high": [0.9], "verdict": ["NeuMeta higher"]})
-    inside = old.assign(neumeta_minus_method=0.7, ci_low=0.3, ci_high=1.1)
-    assert all(d[5] for d in compare_table(inside, old))
-    outside = old.assign(neumeta_minus_method=1.2)
-    assert [(d[1], d[5]) for d in compare_table(outside, old)] == [("neumeta_minus_method", False)]
-    flipped = inside.assign(verdict="within noise")
-    assert ("verdict", False) in [(d[1], d[5]) for d in compare_table(flipped, old)]
+    drifted = old.assign(neumeta_minus_method=1.2, ci_low=0.8, ci_high=1.6)  # beyond its old interval
+    assert [(d[4], d[5]) for d in compare_table(drifted, old)] == [("fine-tune", True)] * 3
+    flipped = drifted.assign(verdict="within noise")
+    assert ("verdict", "exact", False) in [(d[1], d[4], d[5]) for d in compare_table(flipped, old)]
+    assert ("width", "exact", False) in [(d[1], d[4], d[5]) for d in compare_table(old.assign(width=65), old)]
 
 
 def test_a_new_or_reshaped_table_is_named():

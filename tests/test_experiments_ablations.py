@@ -5,19 +5,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
-from torch.utils.data import Subset
 
-from neumeta.evaluation.eval_sets import eval_set
-from neumeta.experiments.ablations.evaluate import loss_and_predictions, width_logits
+from neumeta.evaluation.logits import loss_and_predictions, width_logits
 from neumeta.experiments.ablations.sampling import accuracy_against_k, merge_against_clean
 from neumeta.experiments.ablations.table import ablation_table, with_interval
-from neumeta.method.engine import TargetNetwork
-from neumeta.method.folding import fuse_bn
-from neumeta.method.inr import NeuMetaINR
-from neumeta.method.spec import LENET_ALL
 from neumeta.metrics import accuracy_of
-from neumeta.models import build_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "data"
 
@@ -48,8 +40,6 @@ def test_the_ablation_table_compares_each_row_with_the_reference_image_by_image(
     shown = with_interval(margins)
     assert shown["row − reference [95 % CI]"].iloc[1].startswith("+0.00 [") and shown.verdict.iloc[0] == "worse"
     assert "row − reference [95 % CI]" not in margins  # the input is left as it was
-
-
 
 
 P = {"inr_eval_samples": 3, "inr_noise": 1.0, "seed": 0, "ablation_k_values": [1, 4], "inr_merge_points": [1, 2]}

@@ -4,16 +4,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch.utils.data import Subset
 
-from neumeta.evaluation.eval_sets import eval_set
 from neumeta.evaluation.widths import predict_width
 from neumeta.experiments.inr.speed import interleaved_times, speed_table
 from neumeta.experiments.inr.width_sweep import sweep_width
-from neumeta.method.engine import TargetNetwork
-from neumeta.method.folding import fuse_bn
-from neumeta.method.inr import NeuMetaINR
-from neumeta.method.spec import LENET_ALL
 from neumeta.metrics import accuracy_of, count_parameters
 from neumeta.models import build_model
 

@@ -8,7 +8,6 @@ from neumeta.method.inr import NeuMetaINR
 import pytest
 
 from neumeta.store.checkpoints import load_checkpoint, partial_path
-from neumeta.evaluation.widths import evaluate_width
 from neumeta.method.training import (INRTrainConfig, NonFiniteLossError, fit_reconstruction, relative_errors,
                                      train_inr, weighted_mse)
 from neumeta.models import build_model

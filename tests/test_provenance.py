@@ -42,6 +42,19 @@ def test_the_fingerprint_follows_imports_through_the_library_and_nothing_else(tr
                           "neumeta/store/used.py", "neumeta/store/helper.py"}
 
 
+def test_the_public_api_reached_by_attribute_is_followed_and_only_when_used(tree):
+    (tree / "neumeta" / "api").mkdir()
+    (tree / "neumeta" / "api" / "__init__.py").write_text("from neumeta.store.helper import f\n__all__ = ['f']\n")
+    uses = ["import neumeta\nmeta = neumeta.Metamorph()\n", "from neumeta import Metamorph\n"]
+    for source in uses:
+        assert {"neumeta/api/__init__.py", "neumeta/store/helper.py"} <= _closure(tree, [source])
+    assert "neumeta/api/__init__.py" not in _closure(tree, ["import neumeta.store.used\nneumeta.__version__\n"])
+
+
+def _closure(tree, sources):
+    return {p.relative_to(tree).as_posix() for p in provenance.module_closure(sources)}
+
+
 def test_a_change_to_an_imported_module_makes_the_result_stale_an_unrelated_one_does_not(tree):
     _store(tree)
     assert provenance.result_status("smoke", "00_demo")[0] == "current"

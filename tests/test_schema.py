@@ -75,3 +75,14 @@ def test_every_command_line_refuses_a_bad_value_in_one_line_before_any_work(comm
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr and "error:" in out.stderr
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("text,match", [("inr_epochs: [1, 2\n", "not valid YAML at line 2"),
+                                        ("- 1\n- 2\n", "must map names to values")])
+def test_a_broken_profile_file_is_one_clear_error(text, match, tmp_path, monkeypatch):
+    import neumeta.config.profiles as profiles
+    (tmp_path / "broken.yaml").write_text(text)
+    monkeypatch.setattr(profiles, "PROFILE_DIR", tmp_path)
+    with pytest.raises(ValueError, match=match) as error:
+        profiles.load_profile("broken")
+    assert "\n" not in str(error.value) and "broken.yaml" in str(error.value)

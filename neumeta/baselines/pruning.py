@@ -19,6 +19,7 @@ import torch.nn.functional as F
 import torch_pruning as tp
 
 from neumeta.evaluation.trunk import BlockAndHead
+from neumeta.hardware.machine import one_torch_thread
 from neumeta.models import check_width
 
 CRITERIA = ("random", "l1", "l2", "taylor", "hessian", "lamp", "fpgm")
@@ -179,6 +180,7 @@ def trunk_batches(model, batches):
     return [(model.trunk(x), y) for x, y in batches]
 
 
+@one_torch_thread
 def fine_tune(model, train, steps, lr, batch_size, seed):
     """The practitioner's labelled variant: ``steps`` SGD steps on augmented training images, BN in train
     mode. ``batch_size`` should be a training-size batch: batches of 16 wreck the BN running statistics."""

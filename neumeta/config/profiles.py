@@ -87,7 +87,15 @@ def _read(name):
     path = PROFILE_DIR / f"{name}.yaml"
     if not isinstance(name, str) or not path.exists():
         raise UnknownProfileError(f"unknown profile {name!r}; available: {', '.join(available_profiles())}")
-    values = yaml.safe_load(path.read_text()) or {}
+    try:
+        values = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:  # one line naming the file and place, not a parser traceback
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"profile {name}: profiles/{name}.yaml is not valid YAML at{where or ' an unknown place'}: "
+                         f"{getattr(e, 'problem', None) or e}") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"profile {name}: profiles/{name}.yaml must map names to values, got {type(values).__name__}")
     for key, value in values.items():
         flat = isinstance(value, SCALARS) or (isinstance(value, list) and all(isinstance(v, SCALARS) for v in value))
         if not flat:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchvision
 from torch.utils.data import Dataset
 from torchvision import tv_tensors
 from PIL import Image

@@ -1,4 +1,5 @@
 """The machine a run is on: its CPU, whether bfloat16 runs in hardware, and a summary for the records."""
+import functools
 import os
 import platform
 from pathlib import Path
@@ -6,6 +7,21 @@ from pathlib import Path
 import torch
 
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")  # CPU instructions that make bfloat16 autocast fast
+
+
+def one_torch_thread(fn):
+    """``fn`` run with one intra-op torch thread, the count restored after. A chaotic computation (an SGD
+    fine-tune amplifies every rounding difference) then gives the same bits whatever thread count the process
+    runs with; on another CPU model its kernels still round differently."""
+    @functools.wraps(fn)
+    def with_one_thread(*args, **kwargs):
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
+    return with_one_thread
 
 
 def default_device():

@@ -5,7 +5,6 @@ network for one forward pass; convolutions take their channel counts from the we
 tensors, so the same module runs width 16 or 64. The fixed (pretrained) parameters
 never require gradients, so backward stops at the generated block.
 """
-import torch
 import torch.nn as nn
 from torch.func import functional_call
 

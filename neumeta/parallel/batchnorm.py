@@ -11,7 +11,6 @@ import warnings
 import torch
 import torch.distributed as dist
 import torch.nn as nn
-import torch.nn.functional as F
 
 
 # torch.distributed.nn.functional.all_reduce is deprecated in favour of _functional_collectives.all_reduce, which has no

@@ -20,7 +20,6 @@ import sys
 import time
 import traceback
 from importlib import metadata
-from pathlib import Path
 
 from neumeta.hardware.machine import describe_machine
 from neumeta.store.atomic import atomic_write, clean_orphans

@@ -31,6 +31,8 @@ def _imported_modules(source, package=None):
         return set()
     found = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "neumeta":
+            found.add(f"neumeta.{node.attr}")  # `neumeta.Metamorph`: the public API, reached by attribute
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.split(".")[0] == "neumeta"}
         elif isinstance(node, ast.ImportFrom):
@@ -67,6 +69,8 @@ def module_closure(sources):
         parts = name.split(".")
         todo |= {".".join(parts[:i]) for i in range(1, len(parts))}  # parent packages run their __init__
         path = _module_file(name)
+        if path is None and len(parts) == 2 and not parts[1].startswith("__"):
+            todo.add("neumeta.api")  # a name of the root that is no module is the public API's (neumeta/__init__.py)
         if path is None or path in files:
             continue
         files.add(path)

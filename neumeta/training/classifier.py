@@ -16,7 +16,7 @@ from neumeta.metrics import evaluate_accuracy
 from neumeta.parallel import data_parallel
 from neumeta.parallel.batches import global_batches, loss_scale, rank_part
 from neumeta.progress import progress
-from neumeta.training.loop import NonFiniteLossError, Trainee, check_finite, cpu_state, limit_dataset, train_resumable  # noqa: F401
+from neumeta.training.loop import Trainee, check_finite, cpu_state, limit_dataset, train_resumable  # noqa: F401
 
 
 @dataclass(frozen=True)

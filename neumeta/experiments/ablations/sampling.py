@@ -1,7 +1,7 @@
 """Figure 10's measurements of sample-and-merge for one INR: at a width, the clean sample against the K-sample merge
 (loss, accuracy and their paired difference), and accuracy against the number of merged samples K beside the
 deterministic Gauss-Legendre rule."""
-from neumeta.experiments.ablations.evaluate import loss_and_predictions, width_logits
+from neumeta.evaluation.logits import loss_and_predictions, width_logits
 from neumeta.experiments.inr.experiment import SPECS
 from neumeta.metrics import accuracy_of
 from neumeta.stats import paired_difference, verdict_of

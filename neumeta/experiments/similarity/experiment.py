@@ -15,7 +15,7 @@ from torch.utils.data import TensorDataset
 
 from neumeta.experiments.similarity.distillation import kd_paths, train_student
 from neumeta.experiments.table2.jobs import train_individual
-from neumeta.experiments.inr.experiment import SPECS, inr_checkpoint_path, train_neumeta
+from neumeta.experiments.inr.experiment import inr_checkpoint_path, train_neumeta
 from neumeta.method.merge import merged_weights
 from neumeta.metrics import accuracy_of
 from neumeta.progress import progress

@@ -18,6 +18,16 @@ def off_diagonal_mean(kl):
     return (kl.sum((0, 1)) - np.trace(kl, axis1=0, axis2=1)) / (m * (m - 1))
 
 
+def per_unit(measured, quantity, widths):
+    """One value per unit over ``widths`` (widest first) of one method's measurements (``measure_family``'s):
+    ``quantity`` "kl": per image, the mean KL over every ordered pair of different widths; a layer name: per
+    batch of images, the mean of each narrower width's CKA with the widest (the reference's estimator)."""
+    idx = [measured["widths"].index(d) for d in widths]
+    if quantity == "kl":
+        return off_diagonal_mean(measured["kl"].numpy()[idx][:, idx])
+    return measured["batch_cka"][quantity].numpy()[idx[0], idx[1:]].mean(0)
+
+
 def kl_rows(method, widths, kl, resamples, seed):
     """One row per ordered pair of widths: KL(p_a ‖ p_b) averaged over images, with its interval."""
     kl = np.asarray(kl, dtype=np.float64)

@@ -14,6 +14,7 @@ import torch
 from neumeta.baselines.pruning import prune_to_width
 from neumeta.experiments.vae.images import as_float
 from neumeta.experiments.vae.objective import neg_elbo
+from neumeta.hardware.machine import one_torch_thread
 
 
 def elbo_loss(likelihood):
@@ -37,6 +38,7 @@ def prune_vae(base, arch, width, criterion, calibration, likelihood, iterative_s
                           loss_fn=elbo_loss(likelihood))
 
 
+@one_torch_thread
 def fine_tune_vae(model, train_x, steps, recipe, seed):
     """A copy of ``model`` after ``steps`` Adam steps of the pretraining recipe (negative ELBO, no TV)."""
     model = copy.deepcopy(model).train()

@@ -1,0 +1,2 @@
+"""The public API: NeuMeta on a network of your own (``neumeta.<name>`` reaches every name of ``__all__``)."""
+__all__ = []
