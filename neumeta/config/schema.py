@@ -91,6 +91,14 @@ SCHEMA = {
     "base_restart_epochs": _int(0, 10_000, one_or_many=True, nullable=True),
     "base_restart_lr": _num(0, 10, one_or_many=True, nullable=True),
     "expect_base_acc": _num(0, 100, many=True, nullable=True),
+    "quickstart_base_epochs": _int(1, 1000),
+    "quickstart_limit_train": _int(0),
+    "quickstart_widths": _int(1, 64, many=True, min_len=2),
+    "quickstart_eval_widths": _int(1, 64, many=True, min_len=1),
+    "quickstart_inr_epochs": _int(1, 1000),
+    "quickstart_inr_hidden": _int(1, 4096),
+    "quickstart_rec_warmup_steps": _int(0),
+    "quickstart_samples": _int(1, 1000),
     "permute_runs": _int(1, 1000),
     "permute_variants": Rule("choice", choices=VARIANTS, many=True, min_len=1),
     "permute_eval_images": _int(1),
@@ -197,6 +205,9 @@ def check_profile(values):
         if values.get(lo_key) and epochs and isinstance(epochs, int) and any(
                 isinstance(m, int) and m > epochs for m in values[lo_key]):
             bad.append(f"{lo_key} = {values[lo_key]!r}: every milestone must be <= the epochs ({epochs})")
+    quick = values.get("quickstart_widths")
+    if isinstance(quick, list) and (len(quick) != 2 or quick[0] > quick[1]):
+        bad.append(f"quickstart_widths = {quick!r}: must be [lowest, highest] training widths, lowest <= highest")
     widths, trained = values.get("similarity_widths"), values.get("similarity_trained_widths")
     if isinstance(widths, list) and isinstance(trained, list) and not set(trained) <= set(widths) | {64}:
         bad.append(f"similarity_trained_widths = {trained!r}: every width must be one of similarity_widths {widths!r}")

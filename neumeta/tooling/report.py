@@ -16,6 +16,7 @@ from neumeta.experiments.ablations import report as ablations
 from neumeta.experiments.inr import report as inr
 from neumeta.experiments.pretrained import report as pretrained
 from neumeta.experiments.pruning import report as pruning
+from neumeta.experiments.quickstart import report as quickstart
 from neumeta.experiments.similarity import report as similarity
 from neumeta.experiments.table1 import report as table1
 from neumeta.experiments.table2 import report as table2
@@ -36,7 +37,7 @@ BLOCKS = {
     "neumeta": inr.neumeta, "merge_rules": inr.merge_rules, "benchmark": inr.benchmark,
     "pruning": pruning.pruning, "vae": vae.vae, "similarity": similarity.similarity,
     "ablations": ablations.ablations, "ablation_frontier": ablations.frontier, "figure10": ablations.figure10,
-    "table1": table1.table1,
+    "table1": table1.table1, "quickstart": quickstart.quickstart, "quickstart_headline": quickstart.headline,
 }
 MARKER = re.compile(r"<!-- results:(\w+) -->.*?<!-- /results:\1 -->", re.S)
 OPENING = re.compile(r"<!-- (/?)results:(\w+) -->")

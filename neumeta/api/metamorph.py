@@ -1,0 +1,160 @@
+"""NeuMeta on a network of your own: ``Metamorph``.
+
+    import neumeta
+    meta = neumeta.Metamorph(model, blocks=["layer3.1"], widths=(128, 256), example_input=x)  # fold BN, permute
+    meta.fit(train_set, epochs=30, checkpoint="inr.pt")   # resumable: a killed run continues where it stopped
+    small = meta.network(160)                             # a plain nn.Module of your model's own classes
+    meta.export(160, "small.pt2")                         # loads with torch.export.load, without neumeta
+
+The model goes in with BatchNorm folded into the convolution before it and its channels permuted so that
+neighbouring channels carry similar weights (the paper's smoothness); neither changes its function. The blocks'
+inner widths come from the model's own structure (``neumeta.api.structure``).
+"""
+import hashlib
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from neumeta.api.spec import NetworkSpec
+from neumeta.method.engine import TargetNetwork
+from neumeta.method.folding import fuse_bn
+from neumeta.method.inr import NeuMetaINR
+from neumeta.method.merge import merged_weights
+from neumeta.method.channels import permute_network
+from neumeta.method.training import INRTrainConfig, INRTrainee
+from neumeta.store.atomic import atomic_write
+from neumeta.store.checkpoints import load_checkpoint
+from neumeta.training.loop import train_resumable
+
+INR_DEFAULTS = {"hidden": 256, "num_layers": 4, "num_freqs": 10}
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint made for another model, other blocks or other settings."""
+
+
+class Metamorph:
+    """One INR that generates ``blocks``' inner widths of ``model``; ``widths``: the (lowest, highest) width of
+    the first block that training samples, inclusive. ``permutation``: "shp" (the paper's), "none" or another
+    variant of ``neumeta.method.permute``; ``solver_runs``: LKH runs per channel group. ``inr``: the INR's size
+    (``hidden``, ``num_layers``, ``num_freqs``)."""
+
+    def __init__(self, model, blocks, widths, example_input, permutation="shp", solver_runs=10, seed=0, inr=None):
+        if not isinstance(model, nn.Module) or not torch.is_tensor(example_input):
+            raise TypeError("Metamorph needs an nn.Module and an example input tensor (a batch of one is enough)")
+        if isinstance(blocks, str) or not blocks:
+            raise ValueError(f"blocks must be a list of module names, got {blocks!r}")
+        unknown = set(inr or {}) - set(INR_DEFAULTS)
+        if unknown:
+            raise ValueError(f"unknown INR settings {sorted(unknown)}; choose from {sorted(INR_DEFAULTS)}")
+        self.settings = {"blocks": list(blocks), "widths": list(widths), "permutation": permutation,
+                         "solver_runs": solver_runs, "seed": seed, "inr": {**INR_DEFAULTS, **(inr or {})}}
+        self.example_input = example_input
+        folded = fuse_bn(model)
+        state, _ = permute_network(folded, example_input, permutation, solver_runs, seed)
+        folded.load_state_dict(state)
+        self.spec = NetworkSpec(folded, blocks, widths, example_input)
+        self.target = TargetNetwork(self.spec, state)
+        self.fingerprint = _fingerprint(state)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # the INR's initial weights follow the seed, not the global random state
+            self.inr = NeuMetaINR(self.spec, **self.settings["inr"])
+        self.history = None
+
+    def describe(self):
+        """The inner channel groups each block resizes, and the generated tensors."""
+        return self.spec.describe()
+
+    def fit(self, train_set, epochs, checkpoint, task_loss=None, **config):
+        """Train the INR on ``train_set`` (pairs of input and label) into ``checkpoint``; every epoch writes
+        ``<checkpoint>.partial.pt`` and a killed run resumes from it to the same weights. A finished checkpoint
+        is reused. ``config``: any ``INRTrainConfig`` field (lr, batch_size, noise, lambda_rec, ...).
+        ``task_loss(output, x, y)`` replaces the cross-entropy for a network that is not a classifier."""
+        cfg = INRTrainConfig(epochs=epochs, **{"seed": self.settings["seed"], **config})
+        trainee = _MetamorphTrainee(self, train_set, cfg, task_loss)
+        self.inr, info = train_resumable(Path(checkpoint), trainee)
+        self.history = info.get("history")
+        return self
+
+    def widths(self, width):
+        """Every inner group's width for ``width`` (an int for the first block, the rest at its ratio; or a
+        dict of one width per block)."""
+        return self.spec.widths(width)
+
+    def weights(self, width, rule="mc", samples=100, noise=1.0, seed=0):
+        """The generated tensors at ``width``: ``rule="mc"`` is the paper's K = ``samples`` merge;
+        ``("gauss-legendre", n)`` the deterministic n x n merge; ``samples=1`` one clean draw."""
+        key = self.widths(width) if isinstance(width, dict) else width
+        self.inr.eval()
+        with torch.no_grad():
+            return merged_weights(self.inr, key, rule, noise, samples, torch.Generator().manual_seed(seed))
+
+    def network(self, width, rule="mc", samples=100, noise=1.0, seed=0):
+        """A plain ``nn.Module`` (your model's classes, BN folded) with the generated weights at ``width``."""
+        key = self.widths(width) if isinstance(width, dict) else width
+        return self.target.materialise(self.weights(width, rule, samples, noise, seed), key)
+
+    def export(self, width, path, **rule):
+        """Save the network at ``width`` as a ``torch.export`` program: ``torch.export.load(path).module()``
+        runs it in a process without ``neumeta``."""
+        example = self.example_input[:1].expand(2, *self.example_input.shape[1:])  # a batch of 2: no 0/1 guard
+        batch = {0: torch.export.Dim.AUTO}  # any batch size
+        program = torch.export.export(self.network(width, **rule), (example,), dynamic_shapes=(batch,))
+        with atomic_write(path, "wb") as f:
+            torch.export.save(program, f)
+        return Path(path)
+
+    @classmethod
+    def load(cls, checkpoint, model, example_input):
+        """A fitted ``Metamorph`` from its checkpoint and the model it was fitted on (the permutation is
+        recomputed, deterministically, and checked against the checkpoint's)."""
+        payload = load_checkpoint(checkpoint)
+        settings = payload["meta"].get("metamorph")
+        if settings is None:
+            raise CheckpointMismatchError(f"{checkpoint} was not written by Metamorph.fit")
+        meta = cls(model, settings["blocks"], tuple(settings["widths"]), example_input, settings["permutation"],
+                   settings["solver_runs"], settings["seed"], settings["inr"])
+        meta._check(payload["meta"], checkpoint)
+        meta.inr.load_state_dict(payload["state_dict"])
+        meta.history = payload["meta"].get("history")
+        return meta.eval()
+
+    def eval(self):
+        self.inr.eval()
+        return self
+
+    def _check(self, saved, path):
+        if saved.get("metamorph") != self.settings or saved.get("fingerprint") != self.fingerprint:
+            raise CheckpointMismatchError(
+                f"{path} was made for another model or other settings ({saved.get('metamorph')}); this one is "
+                f"{self.settings}: use another checkpoint path, or the model it was fitted on")
+
+
+class _MetamorphTrainee(INRTrainee):
+    """The INR trainer, with the Metamorph's settings and the permuted network's fingerprint in every checkpoint
+    (final and partial), checked before a checkpoint is reused or resumed."""
+
+    def __init__(self, meta, train_set, cfg, task_loss):
+        record = {"metamorph": meta.settings, "fingerprint": meta.fingerprint}
+        super().__init__(meta.inr, meta.target, train_set, cfg, record, "metamorph", task_loss)
+        self.owner, self.record = meta, record
+
+    def reuse(self, payload):
+        self.owner._check(payload["meta"], "the checkpoint")
+        return super().reuse(payload)
+
+    def restore(self, partial):
+        self.owner._check(partial["meta"], "the partial checkpoint")
+        super().restore(partial)
+
+    def partial_meta(self):
+        return {**super().partial_meta(), **self.record}
+
+
+def _fingerprint(state):
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        digest.update(name.encode() + state[name].detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+

@@ -1,0 +1,1 @@
+"""Notebook 01: the public API on a small MNIST network the paper never used."""
