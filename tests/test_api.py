@@ -146,3 +146,56 @@ def test_fit_killed_mid_epoch_resumes_to_bitwise_the_same_inr(digits, tmp_path):
     for (name, a), b in zip(resumed.inr.state_dict().items(), straight.inr.state_dict().values()):
         assert torch.equal(a, b), name
     assert [h["epoch"] for h in resumed.history] == [1, 2, 3]
+
+
+def test_a_block_with_a_depthwise_convolution_trains_and_narrows(digits, tmp_path):
+    torch.manual_seed(0)
+    block = nn.Sequential(nn.Conv2d(8, 16, 1), nn.BatchNorm2d(16), nn.ReLU(),
+                          nn.Conv2d(16, 16, 3, padding=1, groups=16), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 8, 1))
+    model = nn.Sequential(nn.Conv2d(1, 8, 3, stride=2), nn.ReLU(), block, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.Linear(8, 10))
+    meta = neumeta.Metamorph(model, ["2"], (8, 16), digits[0][0][None], solver_runs=1, inr=TINY_INR)
+    meta.fit(digits, epochs=1, checkpoint=tmp_path / "inr.pt", batch_size=32)  # trains at widths 8..16
+    narrow = meta.network(10, samples=2)
+    assert narrow[2][3].groups == narrow[2][3].out_channels == 10
+    assert narrow(digits[0][0][None]).shape == (1, 10)
+
+
+def _grouped_net(first_groups=1):
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(6, 12, 3, groups=first_groups), nn.ReLU(), nn.Conv2d(12, 16, 1), nn.ReLU(),
+                         nn.Conv2d(16, 16, 3, padding=1, groups=4), nn.ReLU(), nn.Conv2d(16, 8, 1),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 3)).double()
+
+
+@pytest.mark.parametrize("variant", ["random", "greedy", "shp"])
+def test_grouped_convolutions_keep_the_function_under_every_ordering(variant):
+    from neumeta.method.channels import function_change, permute_network
+    for first_groups in (1, 3):  # 3: a grouped first layer, whose input (the image) cannot move
+        net = _grouped_net(first_groups)
+        state, report = permute_network(net, torch.zeros(1, 6, 8, 8, dtype=torch.float64), variant, runs=1, seed=0)
+        assert report["function_change"] <= 1e-12
+        assert variant == "none" or any(not torch.equal(state[k], v) for k, v in net.state_dict().items())
+        assert function_change(net, state, torch.zeros(1, 6, 8, 8, dtype=torch.float64)) <= 1e-12
+
+
+def test_a_convolution_that_gives_the_classes_keeps_them():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.Conv2d(16, 10, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    meta = neumeta.Metamorph(model, [""], (8, 16), torch.zeros(1, 1, 12, 12), permutation="none", inr=TINY_INR)
+    assert [g.size for g in meta.spec.groups] == [16]  # the 10 classes are an output, not an inner width
+    assert meta.network(8, samples=1)(torch.zeros(2, 1, 12, 12)).shape == (2, 10)
+
+
+@pytest.mark.parametrize("blocks,match", [(["2", "2"], "twice"), (["", "2"], "inside")])
+def test_a_block_named_twice_or_inside_another_is_refused(blocks, match):
+    with pytest.raises(ValueError, match=match):
+        neumeta.Metamorph(small_cnn(), blocks, (4, 8), torch.zeros(1, 1, 28, 28))
+
+
+def test_a_checkpoint_of_other_training_settings_is_refused(digits, tmp_path):
+    _metamorph(digits).fit(digits, epochs=1, checkpoint=tmp_path / "inr.pt", batch_size=32)
+    with pytest.raises(neumeta.CheckpointMismatchError, match="other training settings"):
+        _metamorph(digits).fit(digits, epochs=2, checkpoint=tmp_path / "inr.pt", batch_size=32)
+    with pytest.raises(ValueError, match="not a width of the first block"):
+        _metamorph(digits).network(4.5)

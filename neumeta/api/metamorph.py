@@ -10,6 +10,7 @@ The model goes in with BatchNorm folded into the convolution before it and its c
 neighbouring channels carry similar weights (the paper's smoothness); neither changes its function. The blocks'
 inner widths come from the model's own structure (``neumeta.api.structure``).
 """
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -17,11 +18,12 @@ import torch
 import torch.nn as nn
 
 from neumeta.api.spec import NetworkSpec
-from neumeta.method.engine import TargetNetwork
+from neumeta.api.structure import check_blocks
+from neumeta.api.target import NetworkTarget
 from neumeta.method.folding import fuse_bn
 from neumeta.method.inr import NeuMetaINR
 from neumeta.method.merge import merged_weights
-from neumeta.method.channels import permute_network
+from neumeta.method.channels import UnsupportedLayerError, function_change, permute_network
 from neumeta.method.training import INRTrainConfig, INRTrainee
 from neumeta.store.atomic import atomic_write
 from neumeta.store.checkpoints import load_checkpoint
@@ -43,8 +45,7 @@ class Metamorph:
     def __init__(self, model, blocks, widths, example_input, permutation="shp", solver_runs=10, seed=0, inr=None):
         if not isinstance(model, nn.Module) or not torch.is_tensor(example_input):
             raise TypeError("Metamorph needs an nn.Module and an example input tensor (a batch of one is enough)")
-        if isinstance(blocks, str) or not blocks:
-            raise ValueError(f"blocks must be a list of module names, got {blocks!r}")
+        check_blocks(model, blocks)
         unknown = set(inr or {}) - set(INR_DEFAULTS)
         if unknown:
             raise ValueError(f"unknown INR settings {sorted(unknown)}; choose from {sorted(INR_DEFAULTS)}")
@@ -52,14 +53,19 @@ class Metamorph:
                          "solver_runs": solver_runs, "seed": seed, "inr": {**INR_DEFAULTS, **(inr or {})}}
         self.example_input = example_input
         folded = fuse_bn(model)
+        change = function_change(model, folded.state_dict(), example_input, other=folded)
+        if change > (1e-9 if next(model.parameters()).dtype == torch.float64 else 1e-4):  # folding rounds in float32
+            raise UnsupportedLayerError(f"folding BatchNorm into the convolution before it changed the output by "
+                                        f"{change:.2g}: a BatchNorm here does not directly follow its convolution")
         state, _ = permute_network(folded, example_input, permutation, solver_runs, seed)
         folded.load_state_dict(state)
         self.spec = NetworkSpec(folded, blocks, widths, example_input)
-        self.target = TargetNetwork(self.spec, state)
+        self.target = NetworkTarget(self.spec, state)
         self.fingerprint = _fingerprint(state)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)  # the INR's initial weights follow the seed, not the global random state
             self.inr = NeuMetaINR(self.spec, **self.settings["inr"])
+        self._initial = {k: v.clone() for k, v in self.inr.state_dict().items()}
         self.history = None
 
     def describe(self):
@@ -72,6 +78,7 @@ class Metamorph:
         is reused. ``config``: any ``INRTrainConfig`` field (lr, batch_size, noise, lambda_rec, ...).
         ``task_loss(output, x, y)`` replaces the cross-entropy for a network that is not a classifier."""
         cfg = INRTrainConfig(epochs=epochs, **{"seed": self.settings["seed"], **config})
+        self.inr.load_state_dict(self._initial)  # every fit starts from the seeded INR (or resumes its checkpoint)
         trainee = _MetamorphTrainee(self, train_set, cfg, task_loss)
         self.inr, info = train_resumable(Path(checkpoint), trainee)
         self.history = info.get("history")
@@ -85,15 +92,24 @@ class Metamorph:
     def weights(self, width, rule="mc", samples=100, noise=1.0, seed=0):
         """The generated tensors at ``width``: ``rule="mc"`` is the paper's K = ``samples`` merge;
         ``("gauss-legendre", n)`` the deterministic n x n merge; ``samples=1`` one clean draw."""
-        key = self.widths(width) if isinstance(width, dict) else width
+        key = self._key(width)
         self.inr.eval()
         with torch.no_grad():
             return merged_weights(self.inr, key, rule, noise, samples, torch.Generator().manual_seed(seed))
 
     def network(self, width, rule="mc", samples=100, noise=1.0, seed=0):
         """A plain ``nn.Module`` (your model's classes, BN folded) with the generated weights at ``width``."""
-        key = self.widths(width) if isinstance(width, dict) else width
-        return self.target.materialise(self.weights(width, rule, samples, noise, seed), key)
+        return self.target.materialise(self.weights(width, rule, samples, noise, seed), self._key(width))
+
+    def _key(self, width):
+        """The width as the INR's cache knows it; an int must be the first block's width exactly."""
+        if isinstance(width, dict):
+            return self.widths(width)
+        first = self.widths(width)[0]
+        if first != width:
+            raise ValueError(f"width {width!r} is not a width of the first block: it must be a whole number that is a "
+                             f"multiple of {self.spec.groups[0].step} (the nearest is {first})")
+        return width
 
     def export(self, width, path, **rule):
         """Save the network at ``width`` as a ``torch.export`` program: ``torch.export.load(path).module()``
@@ -124,11 +140,16 @@ class Metamorph:
         self.inr.eval()
         return self
 
-    def _check(self, saved, path):
-        if saved.get("metamorph") != self.settings or saved.get("fingerprint") != self.fingerprint:
-            raise CheckpointMismatchError(
-                f"{path} was made for another model or other settings ({saved.get('metamorph')}); this one is "
-                f"{self.settings}: use another checkpoint path, or the model it was fitted on")
+    def _check(self, saved, path, training=None):
+        if saved.get("metamorph") != self.settings:
+            raise CheckpointMismatchError(f"{path} was made with other settings ({saved.get('metamorph')}); these are "
+                                          f"{self.settings}: use another checkpoint path")
+        if saved.get("fingerprint") != self.fingerprint:
+            raise CheckpointMismatchError(f"{path} was made for another model (other weights, or another dtype): pass "
+                                          "the model it was fitted on, or use another checkpoint path")
+        if training is not None and saved.get("training") != training:
+            raise CheckpointMismatchError(f"{path} was trained with other training settings ({saved.get('training')}); "
+                                          f"these are {training}: use another checkpoint path")
 
 
 class _MetamorphTrainee(INRTrainee):
@@ -136,16 +157,18 @@ class _MetamorphTrainee(INRTrainee):
     (final and partial), checked before a checkpoint is reused or resumed."""
 
     def __init__(self, meta, train_set, cfg, task_loss):
-        record = {"metamorph": meta.settings, "fingerprint": meta.fingerprint}
+        training = {**dataclasses.asdict(cfg), "milestones": list(cfg.milestones), "images": len(train_set),
+                    "task_loss": getattr(task_loss, "__qualname__", "cross-entropy" if task_loss is None else "custom")}
+        record = {"metamorph": meta.settings, "fingerprint": meta.fingerprint, "training": training}
         super().__init__(meta.inr, meta.target, train_set, cfg, record, "metamorph", task_loss)
         self.owner, self.record = meta, record
 
     def reuse(self, payload):
-        self.owner._check(payload["meta"], "the checkpoint")
+        self.owner._check(payload["meta"], "the checkpoint", self.record["training"])
         return super().reuse(payload)
 
     def restore(self, partial):
-        self.owner._check(partial["meta"], "the partial checkpoint")
+        self.owner._check(partial["meta"], "the partial checkpoint", self.record["training"])
         super().restore(partial)
 
     def partial_meta(self):

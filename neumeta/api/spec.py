@@ -20,7 +20,7 @@ class NetworkSpec:
         self.folded, self.blocks, self.example_input = copy.deepcopy(folded).eval(), tuple(blocks), example_input
         self.groups = inner_groups(self.folded, self.blocks, example_input)
         self.full_width = self.groups[0].size
-        self.train_widths = _checked_range(train_widths, self.full_width)
+        self.train_widths = _checked_range(train_widths, self.full_width, self.groups[0].step)
         params = dict(self.folded.named_parameters())
         layers = {a.name.rpartition(".")[0] for g in self.groups for a in g.axes}
         self.names = tuple(n for n in params if n.rpartition(".")[0] in layers)
@@ -60,7 +60,7 @@ class NetworkSpec:
                  "tensors": sorted({a.name for a in g.axes})} for g in self.groups]
 
 
-def _checked_range(train_widths, full_width):
+def _checked_range(train_widths, full_width, step):
     try:
         lo, hi = (int(w) for w in train_widths)
     except (TypeError, ValueError):
@@ -68,4 +68,7 @@ def _checked_range(train_widths, full_width):
     if not 1 <= lo <= hi <= full_width or (lo, hi) != tuple(train_widths):
         raise ValueError(f"training widths {tuple(train_widths)} must be whole numbers with 1 <= lowest <= highest "
                          f"<= {full_width} (the first block's full inner width)")
+    if lo % step or hi % step:
+        raise ValueError(f"training widths {(lo, hi)} must be multiples of {step}: the first block's inner channels "
+                         f"enter a grouped convolution with {step} groups, and each group narrows alike")
     return lo, hi

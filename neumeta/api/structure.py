@@ -34,14 +34,27 @@ def _inside(name, block):
     return block == "" or name == block or name.startswith(block + ".")
 
 
-def inner_groups(model, blocks, example_input):
-    """The ``InnerGroup``s of each block of ``model`` (BN folded), in the model's order; one clear error for a
-    block that is not in the model, one with no inner width, or a layer in one that cannot be resized."""
+def check_blocks(model, blocks):
+    """One clear error for a block that is not in the model, named twice, or inside another block."""
     known = {n for n, _ in model.named_modules()}
+    if isinstance(blocks, str) or not blocks:
+        raise ValueError(f"blocks must be a list of module names, got {blocks!r}")
+    if len(set(blocks)) != len(blocks):
+        raise ValueError(f"blocks {list(blocks)} name a block twice")
+    nested = [(a, b) for a in blocks for b in blocks if a != b and _inside(b, a)]
+    if nested:
+        raise ValueError(f"block {nested[0][1]!r} lies inside block {nested[0][0]!r}; name each part of the network "
+                         "once (the outer block already holds the inner one's channels)")
     for block in blocks:
         if block not in known:
             raise ValueError(f"the model has no block {block!r}; blocks are module names such as "
                              f"{sorted(n for n in known if n.count('.') == 1)[:4]}")
+
+
+def inner_groups(model, blocks, example_input):
+    """The ``InnerGroup``s of each block of ``model`` (BN folded), in the model's order; one clear error for a
+    block that is not in the model, one with no inner width, or a layer in one that cannot be resized."""
+    check_blocks(model, blocks)
     found = {block: [] for block in blocks}
     for channels in find_channels(model, example_input):
         owner = next((b for b in blocks if all(_inside(n, b) for n, _ in channels.layers)), None)

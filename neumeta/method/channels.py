@@ -43,11 +43,7 @@ class Channels:
     conv_groups: int = 1  # the group count of the grouped convolution these channels enter or leave
     grouped_conv: str = ""  # that convolution's name
     fixed: bool = False  # a network output (classes, a VAE's latent or pixels): its order is the interface
-
-    @property
-    def root(self):
-        """The first layer whose outputs these channels are."""
-        return next(name for name, is_out in self.layers if is_out)
+    root: str = ""  # the first layer, in the model's order, whose outputs these channels are
 
 
 def _is_depthwise(m):
@@ -56,6 +52,8 @@ def _is_depthwise(m):
 
 def _layer_axes(module, name, is_out, size):
     """The ``Axis`` entries of one layer in a set of ``size`` channels."""
+    if isinstance(module, nn.ConvTranspose2d) and module.groups > 1:
+        raise UnsupportedLayerError(f"layer {name!r} is a grouped transposed convolution, which is not supported")
     if isinstance(module, nn.BatchNorm2d):
         return [Axis(f"{name}.{p}", 0) for p in ("weight", "bias", "running_mean", "running_var")] if is_out else []
     if not isinstance(module, RESIZABLE):
@@ -69,8 +67,6 @@ def _layer_axes(module, name, is_out, size):
     if _is_depthwise(module):
         return []  # its weight moves with its outputs
     if getattr(module, "groups", 1) > 1:
-        if isinstance(module, nn.ConvTranspose2d):
-            raise UnsupportedLayerError(f"layer {name!r} is a grouped transposed convolution, which is not supported")
         return [Axis(f"{name}.weight", 1, within_groups=True)]
     return [Axis(f"{name}.weight", 1 - out_axis, per=module.weight.shape[1 - out_axis] // size)]
 
@@ -84,9 +80,26 @@ def _grouped_conv_of(layers):
     return next(iter(found), (1, ""))
 
 
-def _fixed_layers(model):
-    last = [m for m in model.modules() if isinstance(m, nn.Linear)][-1:]
-    return last + [model.get_submodule(n) for n in getattr(model, "fixed_order_outputs", ())]
+UNSUPPORTED_OPS = {tp.ops.OPTYPE.CONCAT: "a concatenation", tp.ops.OPTYPE.SPLIT: "a split",
+                   tp.ops.OPTYPE.UNBIND: "an unbind", tp.ops.OPTYPE.SLICE: "a slice across channels",
+                   tp.ops.OPTYPE.PARAMETER: "a bare nn.Parameter (a layer scale)"}
+
+
+def _check_ops(group, names):
+    """One clear error for an operation that joins, cuts or scales channels outside any layer the method knows."""
+    for dep, _ in group:
+        what = UNSUPPORTED_OPS.get(dep.target.type)
+        if what:
+            near = next((names[d.target.module] for d, _ in group if d.target.module in names), "?")
+            raise UnsupportedLayerError(f"the channels of layer {near!r} pass through {what}, which the method cannot "
+                                        "permute or resize yet")
+
+
+def _is_output(group, layers, fixed_layers):
+    """An output of the network (no layer reads it, or it is returned, or the model lists it as fixed)."""
+    returned = any(dep.target.type == tp.ops.OPTYPE.OUTPUT for dep, _ in group)
+    read = any(not is_out for _, _, is_out in layers)
+    return returned or not read or any(is_out and m in fixed_layers for m, _, is_out in layers)
 
 
 def find_channels(model, example_input):
@@ -94,9 +107,11 @@ def find_channels(model, example_input):
     model = model.eval()
     graph = tp.DependencyGraph().build_dependency(model, example_inputs=example_input)
     names = {m: n for n, m in model.named_modules()}
-    fixed_layers = _fixed_layers(model)
+    fixed_layers = [model.get_submodule(n) for n in getattr(model, "fixed_order_outputs", ())]
+    order = {n: i for i, n in enumerate(names.values())}
     found = []
     for group in graph.get_all_groups(root_module_types=list(RESIZABLE)):
+        _check_ops(group, names)
         size, layers = len(group[0][1]), []
         for dep, _ in group:
             module = dep.target.module
@@ -107,8 +122,9 @@ def find_channels(model, example_input):
             continue
         axes = tuple(dict.fromkeys(a for m, n, is_out in layers for a in _layer_axes(m, n, is_out, size)))
         groups, conv = _grouped_conv_of(layers)
-        fixed = any(is_out and m in fixed_layers for m, _, is_out in layers)
-        found.append(Channels(size, axes, tuple((n, is_out) for _, n, is_out in layers), groups, conv, fixed))
+        root = min((n for _, n, is_out in layers if is_out), key=order.__getitem__)
+        found.append(Channels(size, axes, tuple((n, is_out) for _, n, is_out in layers), groups, conv,
+                              _is_output(group, layers, fixed_layers), root))
     return found  # in torch-pruning's order, which the random variant's draws follow
 
 
@@ -148,9 +164,15 @@ def channel_orders(state, found, variant="shp", runs=10, seed=0):
     for conv in dict.fromkeys(c.grouped_conv for c in found if c.grouped_conv):
         members = [i for i, c in enumerate(found) if c.grouped_conv == conv]
         g = found[members[0]].conv_groups
-        feats = torch.cat([_features(state, found[i], variant == "per-tensor").reshape(g, -1) for i in members], 1)
+        reads = any(a.within_groups for i in members for a in found[i].axes)
+        writes = any(n == conv and is_out for i in members for n, is_out in found[i].layers)
+        if not (reads and writes) or any(found[i].fixed for i in members):
+            level = torch.arange(g)  # its input is the network's or its output is fixed: whole groups stay
+        else:
+            feats = torch.cat([_features(state, found[i], variant == "per-tensor").reshape(g, -1) for i in members], 1)
+            level = order_of(feats, variant, runs, generator)
         for i in members:
-            group_level[i] = order_of(feats, variant, runs, generator)
+            group_level[i] = level  # one order of whole groups on both sides of the convolution
     orders = {}
     for i, c in enumerate(found):
         if c.fixed:
@@ -197,11 +219,12 @@ def permute_network(model, example_input, variant="shp", runs=10, seed=0):
 
 
 @torch.no_grad()
-def function_change(model, state, example_input):
-    """max |output of ``model`` with ``state`` - its output as it is|, relative to the output's scale, in float64."""
+def function_change(model, state, example_input, other=None):
+    """max |output of ``model`` with ``state`` (or of the network ``other`` with ``state``) - ``model``'s output as
+    it is|, relative to the output's scale, in float64 on random inputs shaped like ``example_input``."""
     import copy
     original = copy.deepcopy(model).double().eval()
-    permuted = copy.deepcopy(model).double().eval()
+    permuted = copy.deepcopy(other if other is not None else model).double().eval()
     permuted.load_state_dict(state)
     x = example_input.double()
     if x.is_floating_point():  # random values: an all-zero example would hide a shuffle behind the biases
