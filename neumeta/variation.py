@@ -1,0 +1,52 @@
+"""Differences between two methods when each was trained with several seeds: intervals that carry the variation
+over training seeds and over test images together, and the verdict rules of the seed study.
+
+Every model of both methods is scored on the same test images. One bootstrap draw resamples the images once
+(shared by every model, so the comparison stays paired image by image) and, independently for each method, its
+seeds (with replacement); the statistic is the mean accuracy of A's drawn seeds minus B's. The percentile interval
+of that statistic is the two-level (hierarchical) bootstrap interval. With three seeds per method it is coarse, and
+it says so by being wide.
+
+The verdict rules, written down before any seed ran:
+- **holds at every seed**: for every pair of seeds (one of A, one of B) the test-image interval of A - B lies on the
+  claimed side of 0;
+- **holds on average**: the seed-and-image interval lies on the claimed side of 0;
+- **does not hold**: neither.
+"""
+import numpy as np
+
+from neumeta.stats import paired_difference
+
+HOLDS_EVERYWHERE, HOLDS_ON_AVERAGE, DOES_NOT_HOLD = "holds at every seed", "holds on average", "does not hold"
+
+
+def seed_image_interval(correct_a, correct_b, confidence=0.95, resamples=4000, seed=0):
+    """``(difference, low, high)`` in accuracy points of A - B: ``correct_a`` [seeds of A, images] and
+    ``correct_b`` [seeds of B, images] are 0/1 (right or wrong) on the same images."""
+    a, b = np.asarray(correct_a, dtype=np.float64), np.asarray(correct_b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or not len(a) or not len(b):
+        raise ValueError(f"need [seeds, images] arrays on the same images, got shapes {a.shape} and {b.shape}")
+    rng = np.random.default_rng(seed)
+    n = a.shape[1]
+    diffs = np.empty(resamples)
+    for r in range(resamples):
+        # each image's weight in this draw: how often the image was drawn
+        weight = np.bincount(rng.integers(0, n, n), minlength=n) / n
+        seeds_a, seeds_b = rng.integers(0, len(a), len(a)), rng.integers(0, len(b), len(b))
+        diffs[r] = (a[seeds_a] @ weight).mean() - (b[seeds_b] @ weight).mean()
+    alpha = 1 - confidence
+    low, high = np.quantile(100 * diffs, [alpha / 2, 1 - alpha / 2])
+    return 100 * (a.mean() - b.mean()), float(low), float(high)
+
+
+def seed_verdict(preds_a, preds_b, labels, claim, confidence=0.95, seed=0):
+    """The verdict of the claim "A > B" (``claim=+1``) or "A < B" (``claim=-1``) by the rules above, with the
+    seed-and-image interval. ``preds_a`` / ``preds_b``: [seeds, images] predicted classes."""
+    preds_a, preds_b, labels = np.asarray(preds_a), np.asarray(preds_b), np.asarray(labels)
+    pairs = [paired_difference(pa, pb, labels, confidence, seed=seed) for pa in preds_a for pb in preds_b]
+    everywhere = all((p["ci_low"] > 0) if claim > 0 else (p["ci_high"] < 0) for p in pairs)
+    diff, low, high = seed_image_interval(preds_a == labels, preds_b == labels, confidence, seed=seed)
+    on_average = low > 0 if claim > 0 else high < 0
+    verdict = HOLDS_EVERYWHERE if everywhere and on_average else HOLDS_ON_AVERAGE if on_average else DOES_NOT_HOLD
+    return {"diff": diff, "ci_low": low, "ci_high": high, "verdict": verdict, "pairs": len(pairs),
+            "pairs_holding": sum((p["ci_low"] > 0) if claim > 0 else (p["ci_high"] < 0) for p in pairs)}

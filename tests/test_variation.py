@@ -1,0 +1,62 @@
+"""The seed-and-image interval on synthetic studies whose truth is known."""
+import numpy as np
+import pytest
+
+from neumeta.stats import paired_difference
+from neumeta.variation import DOES_NOT_HOLD, HOLDS_EVERYWHERE, HOLDS_ON_AVERAGE, seed_image_interval, seed_verdict
+
+
+def _study(rng, seeds, images, accuracy, seed_spread):
+    """[seeds, images] right/wrong: each seed's accuracy drawn around ``accuracy``, each image right with it."""
+    per_seed = np.clip(accuracy + seed_spread * rng.standard_normal(seeds), 0, 1)
+    return rng.random((seeds, images)) < per_seed[:, None]
+
+
+def test_the_interval_covers_the_true_difference_about_as_often_as_it_claims():
+    rng = np.random.default_rng(0)
+    hits = 0
+    for study in range(100):
+        a, b = _study(rng, 10, 500, 0.80, 0.03), _study(rng, 10, 500, 0.78, 0.03)
+        _, low, high = seed_image_interval(a, b, resamples=400, seed=study)
+        hits += low <= 2.0 <= high  # the truth: 80 % - 78 % in expectation over seeds and images
+    assert 85 <= hits <= 100
+
+
+def test_seed_variation_widens_the_interval_and_no_seed_variation_does_not():
+    rng = np.random.default_rng(1)
+    steady_a, steady_b = _study(rng, 3, 4000, 0.80, 0.0), _study(rng, 3, 4000, 0.80, 0.0)
+    shaky_a, shaky_b = _study(rng, 3, 4000, 0.80, 0.05), _study(rng, 3, 4000, 0.80, 0.05)
+    steady = seed_image_interval(steady_a, steady_b, resamples=1000)
+    shaky = seed_image_interval(shaky_a, shaky_b, resamples=1000)
+    assert shaky[2] - shaky[1] > 2 * (steady[2] - steady[1])
+
+
+def test_the_verdict_rules():
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 10, 5000)
+
+    def predictions(accuracies):
+        right = rng.random((len(accuracies), len(labels))) < np.asarray(accuracies)[:, None]
+        return np.where(right, labels, (labels + 1) % 10)
+    clear = seed_verdict(predictions([0.90, 0.91, 0.90]), predictions([0.80, 0.81, 0.79]), labels, claim=+1)
+    assert clear["verdict"] == HOLDS_EVERYWHERE and clear["pairs_holding"] == 9
+    mixed = seed_verdict(predictions([0.86, 0.80, 0.87]), predictions([0.79, 0.80, 0.78]), labels, claim=+1)
+    assert mixed["verdict"] in (HOLDS_ON_AVERAGE, DOES_NOT_HOLD) and mixed["pairs_holding"] < 9
+    wrong_way = seed_verdict(predictions([0.80] * 3), predictions([0.85] * 3), labels, claim=+1)
+    assert wrong_way["verdict"] == DOES_NOT_HOLD and wrong_way["ci_high"] < 0
+
+
+def test_one_seed_each_is_the_image_only_interval_in_width():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 10, 3000)
+    a = np.where(rng.random(3000) < 0.9, labels, (labels + 1) % 10)
+    b = np.where(rng.random(3000) < 0.85, labels, (labels + 1) % 10)
+    diff, low, high = seed_image_interval((a == labels)[None], (b == labels)[None], resamples=4000)
+    images_only = paired_difference(a, b, labels)
+    assert diff == pytest.approx(images_only["diff"])
+    assert high - low == pytest.approx(images_only["ci_high"] - images_only["ci_low"], rel=0.15)
+
+
+def test_bad_shapes_are_one_clear_error():
+    with pytest.raises(ValueError, match="same images"):
+        seed_image_interval(np.ones((2, 5)), np.ones((2, 6)))
