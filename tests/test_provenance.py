@@ -65,6 +65,24 @@ def test_a_change_to_an_imported_module_makes_the_result_stale_an_unrelated_one_
     assert status == "stale" and "neumeta/store/helper.py" in reason
 
 
+def test_a_change_to_a_validation_only_module_keeps_results_current(tree, monkeypatch):
+    (tree / "neumeta" / "config").mkdir()
+    (tree / "neumeta" / "config" / "__init__.py").write_text("")
+    (tree / "neumeta" / "config" / "schema.py").write_text("SCHEMA = {}\n")
+    (tree / "neumeta" / "store" / "helper.py").write_text("from neumeta.config.schema import SCHEMA\ndef f():\n    return 1\n")
+    monkeypatch.setattr(provenance, "profile_values_sha", lambda profile, keys: "same")
+    _store(tree)
+    meta_path = tree / "results" / "smoke" / "00_demo" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["code"].update(profile_keys_read=[], profile_read_sha256="same")
+    meta_path.write_text(json.dumps(meta))
+    assert "neumeta/config/schema.py" in meta["code"]["files"]
+    (tree / "neumeta" / "config" / "schema.py").write_text("SCHEMA = {'quickstart_epochs': 1}\n")
+    assert provenance.result_status("smoke", "00_demo")[0] == "current"
+    (tree / "neumeta" / "store" / "helper.py").write_text("from neumeta.config.schema import SCHEMA\ndef f():\n    return 2\n")
+    assert provenance.result_status("smoke", "00_demo")[0] == "stale"
+
+
 def test_a_result_from_a_dirty_tree_or_without_a_fingerprint_is_flagged(tree):
     _store(tree, dirty=True)
     assert provenance.result_status("smoke", "00_demo")[0] == "dirty"

@@ -9,6 +9,8 @@ from neumeta.tooling import compare, paper_map
 
 NOTEBOOK_ROLE = {
     "00_base_models": "the pretrained ResNet-20 (CIFAR-10) and LeNet (MNIST) NeuMeta starts from",
+    "01_quickstart": "beyond the paper: the public API on a small MNIST CNN, accuracy at every width against the base "
+                     "network, and a width slider",
     "10_permutation": "total variation before/after each channel ordering, function preserved, solver time",
     "20_neumeta": "INR training, accuracy at every width (ResNet-20 16..64, LeNet 4..32), params/FLOPs, step time",
     "30_table2": "Table 2: Individual, Slimmable, INN and NeuMeta at γ = 0/25/50/75 % and every d, paired orderings",
@@ -103,6 +105,13 @@ def tolerances(profile="cpu"):
             for kind, accepted in compare.KINDS.items()]
     return pages.markdown(rows, ["kind", "which numbers", "accepted as the same"]) + (
         f"\n\n_From `neumeta/tooling/compare.py` (`KINDS`; RTOL = {compare.RTOL:g}, ATOL = {compare.ATOL:g})._")
+
+
+def tolerances_line(profile="cpu"):
+    """One sentence for the README: how ``compare`` decides that a rerun reproduced the committed tables."""
+    return ("`make reproduce` ends with a verdict per notebook from `python -m neumeta.tooling.compare`, which judges "
+            "each number by its kind: " + "; ".join(f"{kind} ({rule})" for kind, rule in compare.KINDS.items())
+            + " ([did you reproduce?](docs/operations.md#did-you-reproduce)).")
 
 
 def data_parallel(profile="cpu"):

@@ -30,9 +30,12 @@ def _imported_modules(source, package=None):
     except SyntaxError:
         return set()
     found = set()
+    imports_root = any(isinstance(n, ast.Import) and any(a.name == "neumeta" and a.asname is None for a in n.names)
+                       for n in ast.walk(tree))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "neumeta":
-            found.add(f"neumeta.{node.attr}")  # `neumeta.Metamorph`: the public API, reached by attribute
+        if (imports_root and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "neumeta"):
+            found.add(f"neumeta.{node.attr}")  # `import neumeta; neumeta.Metamorph`: the public API by attribute
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.split(".")[0] == "neumeta"}
         elif isinstance(node, ast.ImportFrom):
@@ -111,6 +114,15 @@ def _sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
+# Modules that only refuse bad input before any work: a change to them (a new notebook's profile values getting
+# their rules) never changes a result, so it does not make one stale.
+VALIDATION_ONLY = frozenset({"neumeta/config/schema.py"})
+
+
+def _result_files(files):
+    return {f: h for f, h in files.items() if f not in VALIDATION_ONLY}
+
+
 def result_status(profile, stem):
     """``(status, reason)`` of ``results/<profile>/<stem>``: current, stale, dirty or missing."""
     meta_path = RESULTS_ROOT / profile / stem / "meta.json"
@@ -131,13 +143,14 @@ def result_status(profile, stem):
     keys = stored.get("profile_keys_read")  # recorded since runs track the profile values they read
     same_values = (profile_values_sha(profile, keys) == stored.get("profile_read_sha256") if keys is not None
                    else now["profile_values_sha256"] == stored.get("profile_values_sha256"))
-    same_files = now["files_sha256"] == stored.get("files_sha256") if keys is not None else now["hash"] == stored["hash"]
+    same_files = (_result_files(now["files"]) == _result_files(stored["files"]) if keys is not None
+                  else now["hash"] == stored["hash"])
     if moved and same_files and same_values:
         return "stale", "tables it read from other notebooks changed since: " + ", ".join(moved)
     if same_files and same_values:
         return "current", f"code unchanged since commit {str(meta['git'].get('commit'))[:10]}"
     changed = sorted(f for f in set(now["files"]) | set(stored["files"])
-                     if now["files"].get(f) != stored["files"].get(f))
+                     if now["files"].get(f) != stored["files"].get(f) and f not in VALIDATION_ONLY)
     if not same_values:
         changed.append(f"profiles/{profile}.yaml (values {'it read' if keys is not None else 'of any key'})")
     return "stale", "changed since: " + ", ".join(changed)
