@@ -52,3 +52,13 @@ def lenet():
     inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4).eval()
     labels = torch.stack([test[i][1] for i in range(len(test))])
     return inr, target, test, labels
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) each test file runs in one process, in order,
+    so its module fixtures are built once; the notebooks run in one process, in order, since later notebooks read
+    what earlier ones stored."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        group = "notebooks" if path.endswith(".ipynb") else path
+        item.add_marker(pytest.mark.xdist_group(group))
