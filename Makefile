@@ -50,7 +50,7 @@ artifacts: venv
 
 # Two test processes (pytest-xdist): each file's tests stay together in one, and the notebooks run in order in one
 test: venv
-	TQDM_DISABLE=1 $(PY) -m pytest -q -n 2 --dist loadgroup --durations=15
+	TQDM_DISABLE=1 $(PY) -m pytest -q -n 2 --durations=15
 
 # The paper profile's dry run as tests (one per notebook, in order); CI runs it after `make test`
 test-dry-run: venv

@@ -54,11 +54,15 @@ def lenet():
     return inr, target, test, labels
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) each test file runs in one process, in order,
-    so its module fixtures are built once; the notebooks run in one process, in order, since later notebooks read
-    what earlier ones stored."""
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        group = "notebooks" if path.endswith(".ipynb") else path
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (``make test`` runs two processes) each test file runs whole in one process, in order, so
+    its module fixtures are built once; the notebooks run together in one process, in order, since later notebooks
+    read what earlier ones stored."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrNotebooks(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return "notebooks" if path.endswith(".ipynb") else path
+
+    return FileOrNotebooks(config, log)
