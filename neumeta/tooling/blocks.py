@@ -104,6 +104,13 @@ def tolerances(profile="cpu"):
         f"\n\n_From `neumeta/tooling/compare.py` (`KINDS`; RTOL = {compare.RTOL:g}, ATOL = {compare.ATOL:g})._")
 
 
+def tolerances_line(profile="cpu"):
+    """One sentence for the README: how ``compare`` decides that a rerun reproduced the committed tables."""
+    return ("`make reproduce` ends with a verdict per notebook from `python -m neumeta.tooling.compare`, which judges "
+            "each number by its kind: " + "; ".join(f"{kind} ({rule})" for kind, rule in compare.KINDS.items())
+            + " ([did you reproduce?](docs/operations.md#did-you-reproduce)).")
+
+
 def data_parallel(profile="cpu"):
     """One process against two under torchrun on this machine's CPU (``benchmarks/data_parallel.py``)."""
     t = pages.stored(profile, "benchmarks", "data_parallel.csv", command="python benchmarks/data_parallel.py")

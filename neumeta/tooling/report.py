@@ -30,6 +30,7 @@ DOCS = REPO_ROOT / "docs"
 BLOCKS = {
     "first_screen": blocks.first_screen, "command_times": blocks.command_times, "paper_map": blocks.paper_map_table,
     "notebook_status": blocks.notebook_status, "tolerances": blocks.tolerances,
+    "tolerances_line": blocks.tolerances_line,
     "data_parallel": blocks.data_parallel, "gpu_check": blocks.gpu_check,
     "headline": table2.headline, "table2": table2.table2, "table2_ordering": table2.table2_ordering,
     "base_models": pretrained.base_models, "permutation": pretrained.permutation,
