@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.neumeta-installed
 
-.PHONY: reproduce test test-slow data venv clean-scratch artifacts benchmark dry-run
+.PHONY: reproduce test test-dry-run test-slow data venv clean-scratch artifacts benchmark dry-run
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,8 +48,13 @@ dry-run: venv
 artifacts: venv
 	$(PY) -m neumeta.tooling.artifacts $(PROFILE)
 
+# Two test processes (pytest-xdist): each file's tests stay together in one, and the notebooks run in order in one
 test: venv
-	TQDM_DISABLE=1 $(PY) -m pytest -q --durations=15
+	TQDM_DISABLE=1 $(PY) -m pytest -q -n 2 --durations=15
+
+# The paper profile's dry run as tests (one per notebook, in order); CI runs it after `make test`
+test-dry-run: venv
+	TQDM_DISABLE=1 $(PY) -m pytest -q -m dry_run --durations=15
 
 clean-scratch:
 	rm -rf results/scratch figures/scratch

@@ -52,3 +52,17 @@ def lenet():
     inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4).eval()
     labels = torch.stack([test[i][1] for i in range(len(test))])
     return inr, target, test, labels
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (``make test`` runs two processes) each test file runs whole in one process, in order, so
+    its module fixtures are built once; the notebooks run together in one process, in order, since later notebooks
+    read what earlier ones stored."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrNotebooks(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return "notebooks" if path.endswith(".ipynb") else path
+
+    return FileOrNotebooks(config, log)

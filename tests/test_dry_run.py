@@ -42,6 +42,7 @@ def dry_store(tmp_path_factory):
     return root, env
 
 
+@pytest.mark.dry_run
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_every_notebook_runs_in_the_paper_profile_dry_run(notebook, dry_store):
     root, env = dry_store

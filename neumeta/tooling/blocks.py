@@ -88,8 +88,7 @@ def first_screen(profile="cpu"):
     headline = paper_map.render(profile).splitlines()[0]
     return "\n".join([
         f"- `make reproduce` regenerates every table and figure of the `{profile}` profile: {reproduce}.",
-        f"- `make test` runs the test suite, every notebook in the `smoke` profile and the `paper` profile's dry run: "
-        f"{test}.",
+        f"- `make test` runs the test suite in two processes, every notebook in the `smoke` profile included: {test}.",
         "", f"What is reproduced: {headline} The map is at *The paper, item by item*."])
 
 
