@@ -11,6 +11,12 @@ import matplotlib.pyplot as plt
 import torch
 
 
+def first_images(dataset, count):
+    """The first ``count`` images and labels of ``dataset`` as two tensors (what a slider scores on)."""
+    pairs = [dataset[i] for i in range(min(count, len(dataset)))]
+    return torch.stack([x for x, _ in pairs]), torch.tensor([int(y) for _, y in pairs])
+
+
 def width_panel(network_at, kernel_of, images, labels, width):
     """``(figure, accuracy, seconds)`` for the network at ``width``: ``network_at(width)`` builds it,
     ``kernel_of(network)`` picks the 2-D view of its generated kernels to draw ([channels, entries])."""

@@ -77,8 +77,3 @@ def accuracy_by_width(meta, base, test, P):
                      "images": len(labels), "samples": P["quickstart_samples"]})
     return pd.DataFrame(rows)
 
-
-def slider_inputs(test, count):
-    """The first ``count`` test images and labels as two tensors (what the width slider scores on)."""
-    pairs = [test[i] for i in range(min(count, len(test)))]
-    return torch.stack([x for x, _ in pairs]), torch.tensor([y for _, y in pairs])
