@@ -15,6 +15,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+import torch
 import torch.nn as nn
 import torch_pruning as tp
 
@@ -117,7 +118,8 @@ def _pruned_channels(group, width):
 def narrowed(model, groups, widths, example_input):
     """A copy of ``model`` with each inner group cut to its width (the first channels of each kept)."""
     model = copy.deepcopy(model).eval()
-    graph = tp.DependencyGraph().build_dependency(model, example_inputs=example_input)
+    with torch.enable_grad():  # torch-pruning traces the graph through autograd, even when called under no_grad
+        graph = tp.DependencyGraph().build_dependency(model, example_inputs=example_input)
     for group, width in zip(groups, widths):
         if width < group.size:
             root = model.get_submodule(group.root)

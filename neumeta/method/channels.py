@@ -105,7 +105,8 @@ def _is_output(group, layers, fixed_layers):
 def find_channels(model, example_input):
     """Every set of coupled channels of ``model`` (eval mode), in the dependency graph's order."""
     model = model.eval()
-    graph = tp.DependencyGraph().build_dependency(model, example_inputs=example_input)
+    with torch.enable_grad():  # torch-pruning traces the graph through autograd, even when called under no_grad
+        graph = tp.DependencyGraph().build_dependency(model, example_inputs=example_input)
     names = {m: n for n, m in model.named_modules()}
     fixed_layers = [model.get_submodule(n) for n in getattr(model, "fixed_order_outputs", ())]
     order = {n: i for i, n in enumerate(names.values())}
