@@ -12,7 +12,7 @@ from neumeta.method.engine import TargetNetwork
 from neumeta.experiments.inr.experiment import inr_train_config
 from neumeta.method.folding import fuse_bn
 from neumeta.method.inr import NeuMetaINR
-from neumeta.method.permute import permute_model
+from neumeta.method.channels import permute_network
 from neumeta.method.spec import RESNET20_LAST_BLOCK
 from neumeta.method.training import inr_loss, weighted_mse
 from neumeta.models import build_model
@@ -57,10 +57,10 @@ def test_permutation_off_leaves_the_target_in_its_original_order_and_the_others_
     torch.manual_seed(0)
     folded = fuse_bn(_trained_like(build_model("resnet20")))
     original = folded.state_dict()
-    state, _ = permute_model(folded, torch.zeros(1, 3, 32, 32), "none")
+    state, _ = permute_network(folded, torch.zeros(1, 3, 32, 32), "none")
     assert all(torch.equal(state[k], v) for k, v in original.items())
     for variant in ("random", "greedy", "shp"):
-        state, _ = permute_model(folded, torch.zeros(1, 3, 32, 32), variant, runs=1)
+        state, _ = permute_network(folded, torch.zeros(1, 3, 32, 32), variant, runs=1)
         assert not all(torch.equal(state[k], v) for k, v in original.items())
 
 

@@ -13,7 +13,8 @@ import torch.nn as nn
 import neumeta
 from neumeta.api.spec import NetworkSpec
 from neumeta.method.folding import fuse_bn
-from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
+from neumeta.experiments.pretrained.specs import spec_of
+from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK, VAE_CELEBA_DECODER, VAE_MNIST_DECODER
 from neumeta.models import build_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,13 +42,20 @@ def _metamorph(digits, **kwargs):
                              solver_runs=1, inr=TINY_INR, **kwargs)
 
 
-def test_the_structure_found_from_the_model_is_the_one_the_experiments_declare():
-    for arch, spec, blocks, shape in (("resnet20", RESNET20_LAST_BLOCK, ["layer3.2"], (3, 32, 32)),
-                                      ("lenet", LENET_ALL, [""], (1, 28, 28))):
-        found = NetworkSpec(fuse_bn(build_model(arch)), blocks, spec.train_widths, torch.zeros(1, *shape))
-        assert found.names == spec.names and found.full_width == spec.full_width
-        for width in (spec.full_width, spec.train_widths[0], 5):
-            assert found.shapes(width) == spec.shapes(width)
+def test_the_structure_found_from_the_model_is_the_one_the_paper_declares():
+    """The experiments' blocks (a module, the whole LeNet, and decoder layers given as sets, one with its width
+    set by ``width_of``) give exactly the tensors and shapes the paper's networks declare at every width."""
+    declared = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL, "vae-mnist": VAE_MNIST_DECODER,
+                "vae-celeba": VAE_CELEBA_DECODER}
+    for arch, spec in declared.items():
+        found = spec_of(arch)
+        assert found.names == spec.names and found.full_width == spec.full_width, arch
+        assert found.train_widths == spec.train_widths and found.transposed == spec.transposed, arch
+        for width in (spec.full_width, spec.train_widths[0], 17, 5):
+            assert found.shapes(width) == spec.shapes(width), (arch, width)
+    with pytest.raises(ValueError, match="width_of"):
+        NetworkSpec(fuse_bn(build_model("vae-celeba")), [("decoder.3", "decoder.6", "decoder.9")], (32, 64),
+                    torch.zeros(1, 3, 64, 64), width_of="decoder.9")
 
 
 def test_several_blocks_follow_one_ratio_or_take_a_width_each():

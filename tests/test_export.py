@@ -27,7 +27,7 @@ def test_exported_width_loads_into_the_plain_class(tmp_path):
     torch.manual_seed(0)
     target = TargetNetwork(RESNET20_LAST_BLOCK, fuse_bn(build_model("resnet20")).state_dict())
     inr = NeuMetaINR(RESNET20_LAST_BLOCK, hidden=16, num_layers=2, num_freqs=4)
-    export_width(inr, target, 24, tmp_path / "d24.pt", samples=3)
+    export_width(inr, target, 24, tmp_path / "d24.pt", "resnet20", samples=3)
     state = torch.load(tmp_path / "d24.pt", weights_only=True)
     plain = CifarResNet(3, num_classes=10, width=24)  # the standard class, chenyaofo keys
     plain.load_state_dict(state)
@@ -39,5 +39,5 @@ def test_exported_width_loads_into_the_plain_class(tmp_path):
 def test_lenet_export_has_no_bn_to_unfold(tmp_path):
     target = TargetNetwork(LENET_ALL, build_model("lenet").state_dict())
     inr = NeuMetaINR(LENET_ALL, hidden=16, num_layers=2, num_freqs=4)
-    state = export_width(inr, target, 6, tmp_path / "lenet6.pt", samples=1)
+    state = export_width(inr, target, 6, tmp_path / "lenet6.pt", "lenet", samples=1)
     build_model("lenet", width=6).load_state_dict(state)

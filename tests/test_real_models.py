@@ -14,7 +14,7 @@ from neumeta.method.folding import fuse_bn
 from neumeta.method.training import fit_reconstruction
 from neumeta.metrics import evaluate_accuracy
 from neumeta.models import build_model
-from neumeta.method.permute import permute_model
+from neumeta.method.channels import permute_network
 from neumeta.config.profiles import load_profile
 from neumeta.experiments.pretrained.targets import permuted_target
 
@@ -37,7 +37,7 @@ def test_permuting_the_trained_model_preserves_its_function(arch, dataset, cpu_p
     model = build_model(arch)
     model.load_state_dict(load_checkpoint(base_checkpoint_path(arch, dataset, cpu_profile))["state_dict"])
     folded = fuse_bn(model.eval())
-    state, _ = permute_model(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), "shp", runs=2)
+    state, _ = permute_network(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), "shp", runs=2)
     permuted = fuse_bn(build_model(arch))
     permuted.load_state_dict(state)
     x = _images(dataset, fixtures_root)

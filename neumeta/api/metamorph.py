@@ -10,6 +10,8 @@ The model goes in with BatchNorm folded into the convolution before it and its c
 neighbouring channels carry similar weights (the paper's smoothness); neither changes its function. The blocks'
 inner widths come from the model's own structure (``neumeta.api.structure``).
 """
+import contextlib
+import copy
 import dataclasses
 import hashlib
 from pathlib import Path
@@ -42,16 +44,12 @@ class Metamorph:
     variant of ``neumeta.method.permute``; ``solver_runs``: LKH runs per channel group. ``inr``: the INR's size
     (``hidden``, ``num_layers``, ``num_freqs``)."""
 
-    def __init__(self, model, blocks, widths, example_input, permutation="shp", solver_runs=10, seed=0, inr=None):
+    def __init__(self, model, blocks, widths, example_input, permutation="shp", solver_runs=10, seed=0, inr=None,
+                 width_of=None):
         if not isinstance(model, nn.Module) or not torch.is_tensor(example_input):
             raise TypeError("Metamorph needs an nn.Module and an example input tensor (a batch of one is enough)")
-        check_blocks(model, blocks)
-        unknown = set(inr or {}) - set(INR_DEFAULTS)
-        if unknown:
-            raise ValueError(f"unknown INR settings {sorted(unknown)}; choose from {sorted(INR_DEFAULTS)}")
-        self.settings = {"blocks": list(blocks), "widths": list(widths), "permutation": permutation,
-                         "solver_runs": solver_runs, "seed": seed, "inr": {**INR_DEFAULTS, **(inr or {})}}
-        self.example_input = example_input
+        blocks = check_blocks(model, blocks)
+        settings = _settings(blocks, widths, permutation, solver_runs, seed, inr, width_of)
         folded = fuse_bn(model)
         change = function_change(model, folded.state_dict(), example_input, other=folded)
         if change > (1e-9 if next(model.parameters()).dtype == torch.float64 else 1e-4):  # folding rounds in float32
@@ -59,12 +57,29 @@ class Metamorph:
                                         f"{change:.2g}: a BatchNorm here does not directly follow its convolution")
         state, _ = permute_network(folded, example_input, permutation, solver_runs, seed)
         folded.load_state_dict(state)
-        self.spec = NetworkSpec(folded, blocks, widths, example_input)
+        self._build(folded, example_input, settings)
+
+    @classmethod
+    def prepared(cls, network, blocks, widths, example_input, seed, inr=None, width_of=None):
+        """A ``Metamorph`` of a network whose BatchNorms are folded and channels ordered already (the artifact
+        store keeps such networks). Here ``seed`` seeds the global random state right before the INR's initial
+        weights are drawn, and the state is left as that draw leaves it: the order every stored result was made in."""
+        meta = cls.__new__(cls)
+        settings = _settings(check_blocks(network, blocks), widths, "given", None, seed, inr, width_of)
+        meta._build(copy.deepcopy(network), example_input, settings, seed_globally=True)
+        return meta
+
+    def _build(self, folded, example_input, settings, seed_globally=False):
+        self.settings, self.example_input = settings, example_input
+        self.spec = NetworkSpec(folded, settings["blocks"], settings["widths"], example_input, settings["width_of"])
+        state = folded.state_dict()
         self.target = NetworkTarget(self.spec, state)
         self.fingerprint = _fingerprint(state)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)  # the INR's initial weights follow the seed, not the global random state
-            self.inr = NeuMetaINR(self.spec, **self.settings["inr"])
+        with contextlib.ExitStack() as stack:
+            if not seed_globally:  # the INR's initial weights follow the seed, not the global random state
+                stack.enter_context(torch.random.fork_rng(devices=[]))
+            torch.manual_seed(settings["seed"])
+            self.inr = NeuMetaINR(self.spec, **settings["inr"])
         self._initial = {k: v.clone() for k, v in self.inr.state_dict().items()}
         self.history = None
 
@@ -83,6 +98,17 @@ class Metamorph:
         self.inr, info = train_resumable(Path(checkpoint), trainee)
         self.history = info.get("history")
         return self
+
+    def fit_keyed(self, train_set, config, checkpoint, record, desc="metamorph", task_loss=None):
+        """``fit`` for a checkpoint whose path carries a key of everything the INR depends on (the artifact store
+        names each checkpoint by such a key), so no settings are checked; ``config``: an ``INRTrainConfig``;
+        ``record``: what the checkpoint's meta holds. Returns the training's info."""
+        self.inr.load_state_dict(self._initial)
+        trainee = INRTrainee(self.inr, self.target, train_set, config, record, desc, task_loss)
+        self.inr, info = train_resumable(Path(checkpoint), trainee)
+        self.inr.eval()
+        self.history = info.get("history")
+        return info
 
     def widths(self, width):
         """Every inner group's width for ``width`` (an int for the first block, the rest at its ratio; or a
@@ -129,8 +155,11 @@ class Metamorph:
         settings = payload["meta"].get("metamorph")
         if settings is None:
             raise CheckpointMismatchError(f"{checkpoint} was not written by Metamorph.fit")
+        if settings["permutation"] == "given":
+            raise CheckpointMismatchError(f"{checkpoint} was fitted on a prepared network: rebuild it with "
+                                          "Metamorph.prepared and load its state")
         meta = cls(model, settings["blocks"], tuple(settings["widths"]), example_input, settings["permutation"],
-                   settings["solver_runs"], settings["seed"], settings["inr"])
+                   settings["solver_runs"], settings["seed"], settings["inr"], settings.get("width_of"))
         meta._check(payload["meta"], checkpoint)
         meta.inr.load_state_dict(payload["state_dict"])
         meta.history = payload["meta"].get("history")
@@ -173,6 +202,15 @@ class _MetamorphTrainee(INRTrainee):
 
     def partial_meta(self):
         return {**super().partial_meta(), **self.record}
+
+
+def _settings(blocks, widths, permutation, solver_runs, seed, inr, width_of):
+    unknown = set(inr or {}) - set(INR_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown INR settings {sorted(unknown)}; choose from {sorted(INR_DEFAULTS)}")
+    return {"blocks": [list(b) if isinstance(b, tuple) else b for b in blocks], "widths": list(widths),
+            "permutation": permutation, "solver_runs": solver_runs, "seed": seed,
+            "inr": {**INR_DEFAULTS, **(inr or {})}, "width_of": width_of}
 
 
 def _fingerprint(state):

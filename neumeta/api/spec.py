@@ -9,16 +9,17 @@ import copy
 
 import torch.nn as nn
 
-from neumeta.api.structure import group_widths, inner_groups, narrowed, shapes_at
+from neumeta.api.structure import as_blocks, group_widths, inner_groups, narrowed, shapes_at
 
 
 class NetworkSpec:
     """``folded``: the BN-folded (and permuted) full-width network; ``blocks``: the module names whose inner width
-    changes; ``train_widths``: (lo, hi) of the first block's first inner group, inclusive."""
+    changes (or lists of layer names, each list one block); ``train_widths``: (lo, hi) of the first block's first
+    inner group, inclusive; ``width_of``: the layer whose outputs are that first group (default: the first in order)."""
 
-    def __init__(self, folded, blocks, train_widths, example_input):
-        self.folded, self.blocks, self.example_input = copy.deepcopy(folded).eval(), tuple(blocks), example_input
-        self.groups = inner_groups(self.folded, self.blocks, example_input)
+    def __init__(self, folded, blocks, train_widths, example_input, width_of=None):
+        self.folded, self.blocks, self.example_input = copy.deepcopy(folded).eval(), as_blocks(blocks), example_input
+        self.groups = inner_groups(self.folded, self.blocks, example_input, width_of)
         self.full_width = self.groups[0].size
         self.train_widths = _checked_range(train_widths, self.full_width, self.groups[0].step)
         params = dict(self.folded.named_parameters())
@@ -56,7 +57,7 @@ class NetworkSpec:
 
     def describe(self):
         """One row per inner group: block, the layer that defines it, full width, and the tensors it resizes."""
-        return [{"block": g.block, "layer": g.root, "full_width": g.size,
+        return [{"block": "+".join(g.block) if isinstance(g.block, tuple) else g.block, "layer": g.root, "full_width": g.size,
                  "tensors": sorted({a.name for a in g.axes})} for g in self.groups]
 
 

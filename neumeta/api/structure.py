@@ -32,30 +32,44 @@ class InnerGroup:
 
 
 def _inside(name, block):
+    if isinstance(block, tuple):  # a block given as a set of layers
+        return any(_inside(name, part) for part in block)
     return block == "" or name == block or name.startswith(block + ".")
+
+
+def as_blocks(blocks):
+    """``blocks`` as a tuple of hashable blocks: a module name, or a list of layer names that together form one
+    block (layers with no module of their own, such as a decoder's ``fc5`` and ``fc6``)."""
+    if isinstance(blocks, str) or not blocks:
+        raise ValueError(f"blocks must be a list of module names, got {blocks!r}")
+    return tuple(tuple(b) if isinstance(b, (list, tuple)) else b for b in blocks)
 
 
 def check_blocks(model, blocks):
     """One clear error for a block that is not in the model, named twice, or inside another block."""
     known = {n for n, _ in model.named_modules()}
-    if isinstance(blocks, str) or not blocks:
-        raise ValueError(f"blocks must be a list of module names, got {blocks!r}")
+    blocks = as_blocks(blocks)
     if len(set(blocks)) != len(blocks):
         raise ValueError(f"blocks {list(blocks)} name a block twice")
-    nested = [(a, b) for a in blocks for b in blocks if a != b and _inside(b, a)]
+    parts = {b: b if isinstance(b, tuple) else (b,) for b in blocks}
+    nested = [(a, b) for a in blocks for b in blocks if a != b and all(_inside(p, a) for p in parts[b])]
     if nested:
         raise ValueError(f"block {nested[0][1]!r} lies inside block {nested[0][0]!r}; name each part of the network "
                          "once (the outer block already holds the inner one's channels)")
     for block in blocks:
-        if block not in known:
-            raise ValueError(f"the model has no block {block!r}; blocks are module names such as "
-                             f"{sorted(n for n in known if n.count('.') == 1)[:4]}")
+        for name in parts[block]:
+            if not isinstance(name, str) or name not in known:
+                raise ValueError(f"the model has no block {name!r}; blocks are module names such as "
+                                 f"{sorted(n for n in known if n.count('.') == 1)[:4]}")
+    return blocks
 
 
-def inner_groups(model, blocks, example_input):
+def inner_groups(model, blocks, example_input, width_of=None):
     """The ``InnerGroup``s of each block of ``model`` (BN folded), in the model's order; one clear error for a
-    block that is not in the model, one with no inner width, or a layer in one that cannot be resized."""
-    check_blocks(model, blocks)
+    block that is not in the model, one with no inner width, or a layer in one that cannot be resized.
+    ``width_of``: the layer whose output channels are its block's width (first in its block); default: the
+    block's first inner layer."""
+    blocks = check_blocks(model, blocks)
     found = {block: [] for block in blocks}
     for channels in find_channels(model, example_input):
         owner = next((b for b in blocks if all(_inside(n, b) for n, _ in channels.layers)), None)
@@ -70,8 +84,11 @@ def inner_groups(model, blocks, example_input):
         if not groups:
             raise ValueError(f"block {block!r} has no inner width: each of its channels is tied to a layer outside "
                              "it (a residual connection, or the layer after it); pick a block with hidden channels")
+    roots = [g.root for groups in found.values() for g in groups]
+    if width_of is not None and width_of not in roots:
+        raise ValueError(f"width_of={width_of!r} is not a layer whose outputs are an inner width; choose from {roots}")
     order = {n: i for i, (n, _) in enumerate(model.named_modules())}
-    return [g for block in blocks for g in sorted(found[block], key=lambda g: order[g.root])]
+    return [g for block in blocks for g in sorted(found[block], key=lambda g: (g.root != width_of, order[g.root]))]
 
 
 def group_widths(groups, width):
@@ -83,8 +100,8 @@ def group_widths(groups, width):
     elif isinstance(width, dict):
         unknown, missing = set(width) - {g.block for g in groups}, {g.block for g in groups} - set(width)
         if unknown or missing:
-            raise ValueError(f"widths per block must name every block once: unknown {sorted(unknown)}, "
-                             f"missing {sorted(missing)}")
+            raise ValueError(f"widths per block must name every block once: unknown {sorted(map(str, unknown))}, "
+                             f"missing {sorted(map(str, missing))}")
         first = {}
         for g in groups:
             first.setdefault(g.block, g.size)

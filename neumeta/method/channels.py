@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 import torch_pruning as tp
 
-from neumeta.method.permute import VARIANTS, _expanded, _integer_distances, _open_path, check_runs
+from neumeta.method.permute import VARIANTS, expanded, integer_distances, open_path, check_runs
 
 RESIZABLE = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
 
@@ -154,7 +154,7 @@ def order_of(features, variant, runs, generator):
         return torch.arange(n)
     if variant == "random":
         return torch.randperm(n, generator=generator)
-    return torch.tensor(_open_path(_integer_distances(features), "greedy" if variant == "greedy" else "tsp", runs))
+    return torch.tensor(open_path(integer_distances(features), "greedy" if variant == "greedy" else "tsp", runs))
 
 
 def channel_orders(state, found, variant="shp", runs=10, seed=0):
@@ -194,7 +194,7 @@ def apply_orders(state, found, orders):
     for i, (order, within) in orders.items():
         for a in found[i].axes:
             t = state[a.name]
-            index = within if a.within_groups else _expanded(order, t.shape[a.axis])
+            index = within if a.within_groups else expanded(order, t.shape[a.axis])
             state[a.name] = t.index_select(a.axis, index)
     return state
 

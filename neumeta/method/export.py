@@ -44,14 +44,13 @@ def _is_folded_bn_key(key, state, folded_state):
     return key.endswith(("running_mean", "running_var", "num_batches_tracked")) and key not in folded_state
 
 
-def export_width(inr, target, width, path, samples=100, noise=1.0, seed=0):
-    """Generate ``width`` (K-sample merged), unfold, and save a plain state dict to ``path``."""
+def export_width(inr, target, width, path, arch, samples=100, noise=1.0, seed=0, num_classes=10):
+    """Generate ``width`` (K-sample merged), unfold into ``arch``'s own state dict, and save it to ``path``."""
     with torch.no_grad():
         generated = inr.weights(width, noise=noise if samples > 1 else 0.0, samples=samples,
                                 generator=torch.Generator().manual_seed(seed))
     folded = target.materialise(generated, width).state_dict()
-    spec = target.spec
-    state = unfold_state_dict(folded, spec.arch, width, spec.num_classes)
+    state = unfold_state_dict(folded, arch, width, num_classes)
     with atomic_write(path, "wb") as f:
         torch.save(state, f)
     return state

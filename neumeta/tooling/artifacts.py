@@ -91,13 +91,13 @@ def _vae_artifacts(P):
     """Notebook 50: per dataset the pretrained VAE, its permuted target, the INR and the Individual VAEs."""
     from neumeta.experiments.pretrained.targets import permuted_target_path
     from neumeta.experiments.pretrained.base_models import data_identity
-    from neumeta.experiments.vae.experiment import SPECS, inr_checkpoint_path, vae_checkpoint_path
+    from neumeta.experiments.vae.experiment import ARCHS, inr_checkpoint_path, vae_checkpoint_path
     rows = []
     for dataset in P["vae_datasets"]:
         data = f"data: {data_identity(dataset, P)}"
         base = vae_checkpoint_path(dataset, P)
         rows.append(Artifact(base.name, f"VAE pretrained {dataset}", [data], _state(base)))
-        target = permuted_target_path(SPECS[dataset].arch, dataset, P, base_path=base)
+        target = permuted_target_path(ARCHS[dataset], dataset, P, base_path=base)
         rows.append(Artifact(target.name, f"VAE permuted target {dataset}", [base.name], _state(target)))
         inr = inr_checkpoint_path(dataset, P)
         rows.append(Artifact(inr.name, f"VAE NeuMeta INR {dataset}", [target.name], _state(inr)))

@@ -1,18 +1,16 @@
-"""NeuMeta end to end for one (architecture, dataset) in a profile: target, INR, training."""
+"""NeuMeta end to end for one (architecture, dataset) in a profile: target, INR, training, as a use of the public
+API (``Metamorph.prepared`` on the stored permuted target)."""
 import dataclasses
 
-import torch
-
 from neumeta.experiments.pretrained.base_models import resolve_data_root
+from neumeta.experiments.pretrained.specs import Specs, metamorph_of, spec_key
 from neumeta.store.checkpoints import checkpoint_path
 from neumeta.data import get_dataset
-from neumeta.method.engine import TargetNetwork
 from neumeta.method.inr import NeuMetaINR
-from neumeta.method.training import INRTrainConfig, train_inr
-from neumeta.method.spec import LENET_ALL, RESNET20_LAST_BLOCK
+from neumeta.method.training import INRTrainConfig
 from neumeta.experiments.pretrained.targets import permuted_target, permuted_target_path
 
-SPECS = {"resnet20": RESNET20_LAST_BLOCK, "lenet": LENET_ALL}
+SPECS = Specs({"resnet20": "resnet20", "lenet": "lenet"})  # each derived from the network on first use
 # Bumped whenever the INR's code changes what it learns (objective, coordinates, warm start): a new key.
 INR_RECIPE_VERSION = 1
 
@@ -55,9 +53,8 @@ def build_inr(spec, P, arch=None):
 def inr_checkpoint_path(arch, dataset, P, variant="shp"):
     """Its key: the permuted target's checkpoint (whose name carries its key, which names the base
     model's and the channel ordering ``variant``), the INR's shape, its schedule and the selection rule."""
-    spec = SPECS[arch]
     key = {"target": permuted_target_path(arch, dataset, P, variant).name, "arch": arch, "dataset": dataset,
-           "spec": {"names": list(spec.names), "full_width": spec.full_width, "train_widths": list(spec.train_widths)},
+           "spec": spec_key(arch),
            "inr": list(inr_shape(P, arch)), "train": dataclasses.asdict(inr_train_config(P, arch)),
            "selection": "last EMA epoch", "recipe": INR_RECIPE_VERSION}
     name = f"neumeta-{arch}-{dataset}" + ("" if variant == "shp" else f"-{variant}")
@@ -67,17 +64,15 @@ def inr_checkpoint_path(arch, dataset, P, variant="shp"):
 def train_neumeta(arch, dataset, P, variant="shp"):
     """Train (or reuse) the INR for ``arch`` on the target whose channels are ordered by ``variant`` (the
     shortest Hamiltonian path; the others are ablations); returns ``(inr, target, info)``."""
-    spec = SPECS[arch]
     state, target_info = permuted_target(arch, dataset, P, variant)
-    target = TargetNetwork(spec, state)
     train = get_dataset(dataset, "train", root=resolve_data_root(P))
     cfg = inr_train_config(P, arch)
     path = inr_checkpoint_path(arch, dataset, P, variant)
-    torch.manual_seed(inr_seed(P))  # the INR's initial weights depend on its seed only, not on what ran before
-    inr, info = train_inr(build_inr(spec, P, arch), target, train, cfg, path,
-                          meta={"arch": arch, "dataset": dataset, "checkpoint": path.name,
-                                "target_checkpoint": target_info["checkpoint"]}, desc=f"neumeta {arch}")
-    return inr.eval(), target, info
+    # the INR's initial weights depend on its seed only, not on what ran before
+    meta = metamorph_of(arch, state, inr_seed(P), inr_shape(P, arch))
+    info = meta.fit_keyed(train, cfg, path, {"arch": arch, "dataset": dataset, "checkpoint": path.name,
+                                             "target_checkpoint": target_info["checkpoint"]}, desc=f"neumeta {arch}")
+    return meta.inr, meta.target, info
 
 
 DEFAULT_DATASET = {"resnet20": "cifar10", "lenet": "mnist"}

@@ -38,7 +38,7 @@ def main(argv=None):
         parser.error(str(e))
     os.environ["NEUMETA_FORCE"] = "0"  # never retrain here
     inr, target, _ = train_neumeta(args.arch, dataset, P)  # reuses the stored INR
-    export_width(inr, target, args.width, args.out, args.samples, P["inr_noise"], P["seed"])
+    export_width(inr, target, args.width, args.out, args.arch, args.samples, P["inr_noise"], P["seed"])
     print(f"saved {args.arch} at width {args.width} to {args.out}: "
           f"load with build_model('{args.arch}', width={args.width}).load_state_dict(torch.load(path, weights_only=True))")
 

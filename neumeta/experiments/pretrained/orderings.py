@@ -9,7 +9,8 @@ from neumeta.data import get_dataset
 from neumeta.experiments.pretrained.base_models import INPUT_SHAPES, resolve_data_root
 from neumeta.experiments.pretrained.targets import permuted_target
 from neumeta.method.folding import fuse_bn
-from neumeta.method.permute import network_tv, permute_model
+from neumeta.method.channels import permute_network
+from neumeta.method.permute import network_tv
 from neumeta.models import build_model
 
 FLOAT64_IMAGES = 1000  # float64 logits on the first images only: the permutation is exact, float32 rounds
@@ -41,7 +42,7 @@ def permute_with(variant, folded, arch, dataset, P):
     if variant == "shp":
         state, info = permuted_target(arch, dataset, P)
         return state, info["solver_seconds"]
-    state, _ = permute_model(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, P["permute_runs"], P["seed"])
+    state, _ = permute_network(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, P["permute_runs"], P["seed"])
     return state, time.perf_counter() - t0
 
 

@@ -11,7 +11,7 @@ import torch
 from neumeta.experiments.pretrained.base_models import INPUT_SHAPES, base_checkpoint_path, train_base_model
 from neumeta.store.checkpoints import checkpoint_path, is_built, load_checkpoint, save_checkpoint
 from neumeta.method.folding import fuse_bn
-from neumeta.method.permute import permute_model
+from neumeta.method.channels import permute_network
 
 
 # Bumped whenever folding or the ordering code (features, distances, solver use) changes: a new key.
@@ -40,7 +40,7 @@ def permuted_target(arch, dataset, P, variant="shp", base=None):
     base_model, _ = train_base()  # reuses the stored base model
     folded = fuse_bn(base_model)
     t0 = time.perf_counter()
-    state, groups = permute_model(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, runs, P["seed"])
+    state, groups = permute_network(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, runs, P["seed"])
     info = {"arch": arch, "dataset": dataset, "variant": variant, "solver_seconds": time.perf_counter() - t0,
             "groups": groups, "base_checkpoint": base_path.name, "solver": "lkh3", "runs": runs}
     save_checkpoint(path, {"state_dict": state, "meta": info})

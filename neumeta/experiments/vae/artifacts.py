@@ -4,7 +4,8 @@ Individual VAEs."""
 import torch
 
 from neumeta.experiments.vae.evaluate import per_image_metrics
-from neumeta.experiments.vae.experiment import SPECS, likelihood
+from neumeta.experiments.pretrained.specs import folded_network
+from neumeta.experiments.vae.experiment import ARCHS, SPECS, likelihood
 from neumeta.method.training import relative_errors
 
 ARTIFACT_COLUMNS = ["dataset", "artifact", "checkpoint", "epochs", "train_seconds", "detail"]
@@ -14,9 +15,7 @@ def permutation_change(base, state, dataset, test, P):
     """The largest per-image change of the negative ELBO (one sample, the same random draws for both models)
     between the pretrained VAE ``base`` and a VAE holding its permuted ``state``: rounding only, where the
     permutation keeps the function. Both models are left in eval mode."""
-    spec = SPECS[dataset]
-    permuted = spec.model(spec.full_width, device="cpu")
-    permuted.load_state_dict(state)
+    permuted = folded_network(ARCHS[dataset], state)
     check = {k: per_image_metrics(m.eval(), test, likelihood(dataset), 1, 1, seed=P["seed"])["neg_elbo"]
              for k, m in (("base", base), ("permuted", permuted))}
     return abs(check["base"] - check["permuted"]).max()

@@ -9,12 +9,10 @@ import dataclasses
 import torch
 from torch.utils.data import Dataset
 
-from neumeta.method.engine import TargetNetwork
-from neumeta.method.inr import NeuMetaINR
 from neumeta.method.merge import merged_weights
-from neumeta.method.spec import VAE_CELEBA_DECODER, VAE_MNIST_DECODER
+from neumeta.experiments.pretrained.specs import Specs, metamorph_of, spec_key
 from neumeta.experiments.pretrained.targets import permuted_target, permuted_target_path
-from neumeta.method.training import INRTrainConfig, train_inr
+from neumeta.method.training import INRTrainConfig
 from neumeta.models import build_model, check_width
 from neumeta.seed import seed_everything
 from neumeta.store.checkpoints import checkpoint_path
@@ -24,7 +22,8 @@ from neumeta.experiments.vae.images import as_float, vae_images
 from neumeta.experiments.vae.objective import neg_elbo
 from neumeta.experiments.vae.training import VAETrainConfig, train_vae
 
-SPECS = {"mnist": VAE_MNIST_DECODER, "celeba": VAE_CELEBA_DECODER}
+ARCHS = {"mnist": "vae-mnist", "celeba": "vae-celeba"}
+SPECS = Specs(ARCHS)  # the decoder layers whose shapes follow h, derived from each VAE on first use
 # The reference's pretraining recipe per dataset (method reference 13.1, 13.2); the profile sets the epochs.
 RECIPES = {
     "mnist": dict(batch_size=100, lr=1e-3, tv_weight=10.0, kl_weight=1.0, likelihood="bernoulli"),
@@ -57,27 +56,27 @@ def vae_train_config(dataset, P):
 
 def vae_checkpoint_path(dataset, P, width=None):
     """The pretrained VAE (full width) or the Individual VAE of decoder width ``width``."""
-    spec = SPECS[check_dataset(dataset)]
-    key = {"arch": spec.arch, "dataset": dataset, "data": data_identity(dataset, P),
+    arch, spec = ARCHS[check_dataset(dataset)], SPECS[dataset]
+    key = {"arch": arch, "dataset": dataset, "data": data_identity(dataset, P),
            "train": dataclasses.asdict(vae_train_config(dataset, P))}
-    name = f"base-{spec.arch}"
+    name = f"base-{arch}"
     if width is not None and check_width(width) != spec.full_width:
         # keys name the width "hidden_dim", as every committed artifact's key does
-        key["hidden_dim"], name = int(width), f"individual-{spec.arch}-d{int(width)}"
+        key["hidden_dim"], name = int(width), f"individual-{arch}-d{int(width)}"
     return checkpoint_path(P["profile"], name, key)
 
 
 def train_base_vae(dataset, P, width=None):
     """Train (or reuse) the VAE of decoder width ``width`` (default: the pretrained full width) from
     scratch with the reference recipe; returns ``(model, info)``."""
-    spec = SPECS[check_dataset(dataset)]
+    arch, spec = ARCHS[check_dataset(dataset)], SPECS[dataset]
     width = spec.full_width if width is None else check_width(width)
     seed_everything(P["seed"])  # the initial weights depend on the seed alone
-    model = build_model(spec.arch, width=width)
+    model = build_model(arch, width=width)
     path = vae_checkpoint_path(dataset, P, width)
-    meta = {"arch": spec.arch, "dataset": dataset, "hidden_dim": width, "checkpoint": path.name, "profile": P["profile"]}
+    meta = {"arch": arch, "dataset": dataset, "hidden_dim": width, "checkpoint": path.name, "profile": P["profile"]}
     model, info = train_vae(model, images(dataset, "train", P), images(dataset, "test", P), vae_train_config(dataset, P),
-                            path, meta, desc=f"{spec.arch} d={width}")
+                            path, meta, desc=f"{arch} d={width}")
     return model.eval(), dict(info, checkpoint=path.name)
 
 
@@ -87,7 +86,7 @@ def _base(dataset, P):
 
 def permuted_vae(dataset, P):
     """``(folded permuted state dict, info)``: the pretrained VAE with its channels ordered as the classifiers'."""
-    return permuted_target(SPECS[check_dataset(dataset)].arch, dataset, P, base=_base(dataset, P))
+    return permuted_target(ARCHS[check_dataset(dataset)], dataset, P, base=_base(dataset, P))
 
 
 def inr_train_config(dataset, P):
@@ -114,12 +113,12 @@ def task_loss(dataset):
 
 
 def inr_checkpoint_path(dataset, P):
-    spec = SPECS[check_dataset(dataset)]
-    key = {"target": permuted_target_path(spec.arch, dataset, P, base_path=vae_checkpoint_path(dataset, P)).name,
-           "spec": {"names": list(spec.names), "full_width": spec.full_width, "train_widths": list(spec.train_widths)},
+    arch = ARCHS[check_dataset(dataset)]
+    key = {"target": permuted_target_path(arch, dataset, P, base_path=vae_checkpoint_path(dataset, P)).name,
+           "spec": spec_key(arch),
            "inr": list(inr_shape(P)), "train": dataclasses.asdict(inr_train_config(dataset, P)),
            "task_weight": INR_TASK_WEIGHT[dataset], "selection": "last EMA epoch", "recipe": INR_RECIPE_VERSION}
-    return checkpoint_path(P["profile"], f"neumeta-{spec.arch}", key)
+    return checkpoint_path(P["profile"], f"neumeta-{arch}", key)
 
 
 class _FloatImages(Dataset):
@@ -137,18 +136,15 @@ class _FloatImages(Dataset):
 
 def train_vae_neumeta(dataset, P):
     """Train (or reuse) the INR over the decoder; returns ``(inr, target, info)``."""
-    spec = SPECS[check_dataset(dataset)]
+    arch = ARCHS[check_dataset(dataset)]
     state, target_info = permuted_vae(dataset, P)
-    target = TargetNetwork(spec, state)
     path = inr_checkpoint_path(dataset, P)
-    torch.manual_seed(inr_seed(P))  # the INR's initial weights depend on its seed only
-    hidden, layers, freqs = inr_shape(P)
-    inr = NeuMetaINR(spec, hidden=hidden, num_layers=layers, num_freqs=freqs)
-    inr, info = train_inr(inr, target, _FloatImages(images(dataset, "train", P)), inr_train_config(dataset, P), path,
-                          meta={"arch": spec.arch, "dataset": dataset, "checkpoint": path.name,
-                                "target_checkpoint": target_info["checkpoint"]},
-                          desc=f"neumeta {spec.arch}", task_loss=task_loss(dataset))
-    return inr.eval(), target, info
+    meta = metamorph_of(arch, state, inr_seed(P), inr_shape(P))  # the INR's initial weights depend on its seed only
+    info = meta.fit_keyed(_FloatImages(images(dataset, "train", P)), inr_train_config(dataset, P), path,
+                          {"arch": arch, "dataset": dataset, "checkpoint": path.name,
+                           "target_checkpoint": target_info["checkpoint"]},
+                          desc=f"neumeta {arch}", task_loss=task_loss(dataset))
+    return meta.inr, meta.target, info
 
 
 @torch.no_grad()
