@@ -8,7 +8,7 @@ import torch
 from neumeta.method.engine import TargetNetwork
 from neumeta.method.folding import fuse_bn
 from neumeta.method.inr import NeuMetaINR
-from neumeta.method.channels import permute_network
+from neumeta.method.channels import find_channels, permute_network
 from neumeta.method.spec import VAE_CELEBA_DECODER, VAE_MNIST_DECODER
 from neumeta.models import build_model
 from neumeta.store.checkpoints import partial_path
@@ -125,6 +125,14 @@ def test_the_permuted_vae_computes_the_same_function(arch, shape):
     out = permuted.eval()(x, torch.Generator().manual_seed(0))
     for a, b in zip(ref, out):
         assert (a - b).abs().max() < 1e-4 * max(1.0, a.abs().max().item())
+
+
+def test_a_linear_layer_reshaped_into_channels_keeps_its_order():
+    """CelebA's decoder_input (32 -> 8192, viewed as 512 channels of 4 x 4): a reader sees 16 of its outputs per
+    channel, so its outputs are a fixed set (ordering 8,192 of them would also take the path solver minutes)."""
+    found = find_channels(fuse_bn(build_model("vae-celeba", width=32)).eval(), torch.zeros(1, 3, 64, 64))
+    unflattened = [c for c in found if c.root == "decoder_input"]
+    assert len(unflattened) == 1 and unflattened[0].fixed and unflattened[0].size == 8192
 
 
 class OracleINR(NeuMetaINR):

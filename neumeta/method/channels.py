@@ -124,8 +124,11 @@ def find_channels(model, example_input):
         axes = tuple(dict.fromkeys(a for m, n, is_out in layers for a in _layer_axes(m, n, is_out, size)))
         groups, conv = _grouped_conv_of(layers)
         root = min((n for _, n, is_out in layers if is_out), key=order.__getitem__)
+        # a linear layer's outputs reshaped into fewer, larger channels (a decoder's first layer): a reader sees
+        # less than one entry per output, so these outputs keep their order (and their width)
+        unflattened = any(a.per == 0 for a in axes)
         found.append(Channels(size, axes, tuple((n, is_out) for _, n, is_out in layers), groups, conv,
-                              _is_output(group, layers, fixed_layers), root))
+                              _is_output(group, layers, fixed_layers) or unflattened, root))
     return found  # in torch-pruning's order, which the random variant's draws follow
 
 
