@@ -12,6 +12,9 @@ import torch.nn as nn
 from neumeta.api.structure import as_blocks, group_widths, inner_groups, narrowed, shapes_at
 
 
+NARROWED_KEPT = 8
+
+
 class NetworkSpec:
     """``folded``: the BN-folded (and permuted) full-width network; ``blocks``: the module names whose inner width
     changes (or lists of layer names, each list one block); ``train_widths``: (lo, hi) of the first block's first
@@ -35,6 +38,7 @@ class NetworkSpec:
                     moved.setdefault(a.name, []).append((a.axis, index, a.per, group.step if a.within_groups else 0))
         self._axes = tuple((n, tuple(a)) for n, a in moved.items())
         self.arch = type(folded).__name__
+        self._narrowed = {}
 
     def fan_in(self, name, shape):
         """The input count a generated tensor's outputs are divided by (1 for biases)."""
@@ -50,9 +54,14 @@ class NetworkSpec:
         return shapes_at(self._full_shapes, self._axes, self.widths(width))
 
     def model(self, width, device="cpu"):
-        """The BN-folded network at ``width`` (its generated tensors still the full network's first channels)."""
+        """The BN-folded network at ``width`` (its generated tensors still the full network's first channels).
+        Each structure is derived once (torch-pruning's graph costs a tenth of a second) and copied after."""
         widths = self.widths(width)
-        model = narrowed(self.folded, self.groups, widths, self.example_input)
+        if widths not in self._narrowed:
+            if len(self._narrowed) >= NARROWED_KEPT:  # a sweep visits each width once: keep the latest few
+                self._narrowed.pop(next(iter(self._narrowed)))
+            self._narrowed[widths] = narrowed(self.folded, self.groups, widths, self.example_input)
+        model = copy.deepcopy(self._narrowed[widths])
         return model.to(device) if str(device) != "meta" else model
 
     def describe(self):
