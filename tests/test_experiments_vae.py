@@ -8,7 +8,6 @@ import torch
 
 from neumeta.experiments.vae.artifacts import ARTIFACT_COLUMNS, artifact_rows, permutation_change
 from neumeta.experiments.vae.evaluate import per_image_metrics
-from neumeta.experiments.vae.experiment import SPECS
 from neumeta.experiments.vae.figures import figure6_panels, square_tile, tile
 from neumeta.experiments.vae.images import vae_images
 from neumeta.experiments.vae.scoring import score, scoring_context
@@ -27,10 +26,9 @@ def mnist_test():
 
 def test_the_permutation_check_is_zero_for_the_same_weights_and_not_for_others(mnist_test):
     torch.manual_seed(0)
-    spec = SPECS["mnist"]
-    base = spec.model(spec.full_width, device="cpu")
+    base = build_model("vae-mnist").eval()
     assert permutation_change(base, base.state_dict(), "mnist", mnist_test, P) == 0
-    other = spec.model(spec.full_width, device="cpu").state_dict()
+    other = build_model("vae-mnist").state_dict()  # other random weights
     assert permutation_change(base, other, "mnist", mnist_test, P) > 0
 
 
