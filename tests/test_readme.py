@@ -132,10 +132,12 @@ def test_the_operations_page_states_the_checkpoint_budget_the_test_enforces():
     assert f"{total} MiB in all, {finished} MiB for each finished file and {partial} MiB for each resumable" in text
 
 
-def test_python_examples_run(monkeypatch, capsys):
+def test_python_examples_run(tmp_path, monkeypatch, capsys):
     """The pages' Python snippets run as written against the committed checkpoints (a renamed checkpoint or a
-    moved function breaks them here, not in a reader's hands)."""
-    monkeypatch.chdir(REPO_ROOT)
+    moved function breaks them here, not in a reader's hands). They run in an empty folder whose ``data`` is the
+    test fixtures, so what a snippet writes (the README's ``inr.pt``) never lands in the repository."""
+    (tmp_path / "data").symlink_to(REPO_ROOT / "tests" / "fixtures" / "data")
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(REPO_ROOT / "checkpoints"))
     snippets = [(path, code) for path in report.markdown_pages()
                 for code in re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)]
