@@ -185,6 +185,18 @@ SCHEMA = {
     "vae_iwae_k": _int(1, 1_000_000),
     "vae_iwae_images": _int(1),
     "vae_grid_size": _int(2, 32),
+    "seg_dataset": Rule("choice", choices=("camvid", "voc")),
+    "seg_encoder_depth": _int(4, 5),
+    "seg_decoder_channels": _int(1, 4096, many=True, min_len=4),
+    "seg_epochs": _int(1, 10_000),
+    "seg_batch_size": _int(1, 4096),
+    "seg_lr": _num(0, 10),
+    "seg_weight_decay": _num(0, 1),
+    "seg_warmup_epochs": _num(0, 10_000),
+    "seg_bf16": Rule("bool"),
+    "seg_limit_train": _int(0),
+    "seg_eval_every": _int(0, 10_000),
+    "seg_individual_widths": _int(many=True, lo=1, hi=256),
 }
 
 

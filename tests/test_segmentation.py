@@ -1,0 +1,137 @@
+"""Segmentation parts: the scores (against torchmetrics, smp and a hand-worked example), the paired mIoU interval,
+prediction at the U-Net's stride, the U-Net's block width, and resumable training on the CamVid fixtures."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from neumeta.data import SEG_IGNORE, DatasetNotFoundError, data_root, get_dataset
+from neumeta.data.label_maps import label_map_source
+from neumeta.models.unet import BLOCK, block_width, output_stride, unet_resnet18
+from neumeta.segmentation.metrics import (confusion_of, confusions, mean_iou, micro_f1_per_image,
+                                          micro_iou_per_image, paired_miou_difference, pixel_accuracy)
+from neumeta.segmentation.predict import pad_to, predict_confusions
+
+FIXTURES = Path(__file__).parent / "fixtures" / "data"
+
+
+def _noisy_predictions(labels, flip, seed):
+    g = torch.Generator().manual_seed(seed)
+    noise = torch.randint(0, 11, labels.shape, generator=g)
+    return torch.where(torch.rand(labels.shape, generator=g) < flip, noise, labels.clamp(max=10))
+
+
+def test_hand_worked_example():
+    """Two 2 x 3 images, three classes, one ignored pixel:
+    image 1: labels [[0, 0, 1], [1, 2, 255]], predicted [[0, 1, 1], [1, 2, 0]] -> 4 right, 1 wrong (0 as 1);
+    image 2: labels [[2, 2, 2], [0, 0, 0]], predicted [[2, 2, 0], [0, 0, 0]] -> 5 right, 1 wrong (2 as 0).
+    Split: class 0: hit 1 + 3 = 4, union 4 + (1 + 1) = 6; class 1: hit 2, union 2 + 1 = 3; class 2: hit 1 + 2 = 3,
+    union 3 + 1 = 4. mIoU = (4/6 + 2/3 + 3/4) / 3 = 69.44 %; pixel accuracy 9/11. The paper's micro IoU per
+    image: 4 / (4 + 2) and 5 / (5 + 2); its micro F1: 4/5 and 5/6."""
+    labels = torch.tensor([[[0, 0, 1], [1, 2, 255]], [[2, 2, 2], [0, 0, 0]]])
+    pred = torch.tensor([[[0, 1, 1], [1, 2, 0]], [[2, 2, 0], [0, 0, 0]]])
+    conf = confusions(pred, labels, 3, 255)
+    assert torch.equal(conf[0], confusion_of(pred[0], labels[0], 3, 255))
+    assert mean_iou(conf) == pytest.approx(100 * (4 / 6 + 2 / 3 + 3 / 4) / 3)
+    assert pixel_accuracy(conf) == pytest.approx(100 * 9 / 11)
+    assert micro_iou_per_image(conf) == pytest.approx([100 * 4 / 6, 100 * 5 / 7])
+    assert micro_f1_per_image(conf) == pytest.approx([100 * 4 / 5, 100 * 5 / 6])
+
+
+def test_scores_equal_torchmetrics_and_smp_on_the_full_camvid_test_split():
+    from segmentation_models_pytorch import metrics as smp_metrics
+    from torchmetrics.classification import MulticlassJaccardIndex
+    try:
+        test = get_dataset("camvid", "test", root=data_root(), transform=None)
+    except DatasetNotFoundError:
+        pytest.skip("CamVid is not unpacked here (`make data`)")
+    labels = torch.stack([test[i][1] for i in range(len(test))])
+    assert len(labels) == 233
+    pred = _noisy_predictions(labels, 0.3, seed=0)
+    conf = confusions(pred, labels, 11, SEG_IGNORE)
+    ours = MulticlassJaccardIndex(11, average="macro", ignore_index=SEG_IGNORE)(pred, labels)
+    assert mean_iou(conf) == pytest.approx(100 * ours.item(), abs=1e-4)
+    tp, fp, fn, tn = smp_metrics.get_stats(pred, labels, mode="multiclass", num_classes=11, ignore_index=SEG_IGNORE)
+    paper_iou = smp_metrics.iou_score(tp, fp, fn, tn, reduction="micro-imagewise")
+    paper_f1 = smp_metrics.f1_score(tp, fp, fn, tn, reduction="micro-imagewise")
+    assert micro_iou_per_image(conf).mean() == pytest.approx(100 * paper_iou.item(), abs=1e-3)
+    assert micro_f1_per_image(conf).mean() == pytest.approx(100 * paper_f1.item(), abs=1e-3)
+
+
+def test_paired_miou_interval_covers_the_truth_and_sees_a_real_difference():
+    """Two predictors on the same 200 synthetic images: one with 30 % of its pixels wrong and one with 10 %
+    differ by far more than their interval; two draws of the same 20 % predictor differ within noise."""
+    labels = torch.randint(0, 11, (200, 12, 16), generator=torch.Generator().manual_seed(1))
+    worse, better = (confusions(_noisy_predictions(labels, f, s), labels, 11, 255) for f, s in ((0.3, 2), (0.1, 3)))
+    result = paired_miou_difference(better, worse, resamples=1000)
+    assert result["ci_low"] > 10 and result["verdict"] == "A > B"
+    same_a, same_b = (confusions(_noisy_predictions(labels, 0.2, s), labels, 11, 255) for s in (4, 5))
+    assert paired_miou_difference(same_a, same_b, resamples=1000)["verdict"] == "within noise"
+    with pytest.raises(ValueError, match="same images"):
+        paired_miou_difference(better, worse[:-1])
+
+
+def test_prediction_pads_to_the_stride_and_scores_every_pixel():
+    x = torch.randn(2, 3, 180, 240)
+    assert pad_to(x, 16).shape == (2, 3, 192, 240)
+    seen = []
+
+    def model(batch):
+        seen.append(batch.shape)
+        logits = torch.zeros(batch.shape[0], 11, *batch.shape[-2:])
+        logits[:, 3] = 1  # "road" everywhere
+        return logits
+
+    test = get_dataset("camvid", "test", root=FIXTURES, transform="eval")
+    conf = predict_confusions(model, test, 11, SEG_IGNORE, stride=16, batch_size=2)
+    scored = torch.stack([(test[i][1] != SEG_IGNORE).sum() for i in range(len(test))])
+    assert seen == [(2, 3, 192, 240)] and conf.shape == (2, 11, 11)
+    assert torch.equal(torch.from_numpy(conf.sum((1, 2))), scored)  # every labelled pixel, none of the padding
+
+
+def test_the_unet_block_really_has_the_width_asked_for():
+    full, narrow = unet_resnet18(11), unet_resnet18(11, block_width=64)
+    assert block_width(full) == 256 and block_width(narrow) == 64 and output_stride(full) == 16
+    assert not hasattr(full.encoder, "layer4")
+    removed = 2 * 256 * (256 - 64) * 9 + 2 * (256 - 64)  # conv1 and conv2 weights, bn1 weight and bias
+    assert sum(p.numel() for p in full.parameters()) - sum(p.numel() for p in narrow.parameters()) == removed
+    assert dict(narrow.named_modules())[BLOCK].conv1.out_channels == 64
+    assert narrow(torch.randn(1, 3, 64, 96)).shape == (1, 11, 64, 96)
+
+
+def test_the_data_fingerprint_tells_copies_apart():
+    fixtures = label_map_source("camvid", FIXTURES)
+    assert fixtures.startswith("camvid: 4 train + 2 val + 2 test images, files sha256 ")
+    assert label_map_source("camvid", FIXTURES / "missing") == "camvid: not present here"
+    assert label_map_source("voc", FIXTURES) != fixtures
+    with pytest.raises(ValueError, match="no segmentation dataset"):
+        label_map_source("cifar10", FIXTURES)
+
+
+def test_a_killed_segmentation_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    from neumeta.config.profiles import resolve_profile
+    from neumeta.experiments.segmentation import models
+    monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
+    P = resolve_profile("smoke", {"data_root": str(FIXTURES), "seg_epochs": 2})
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first(epoch):
+        if epoch == 1:
+            raise Stop
+
+    train, held_out, _ = models.datasets(P)
+    classes, ignore = models.labels(P)
+    from neumeta.training.segmentation import train_segmenter
+    run = (lambda path, hook=None: train_segmenter(models.build(P), train, held_out, models.train_config(P), path,
+                                                  classes, ignore, 16, on_epoch_end=hook))
+    with pytest.raises(Stop):
+        run(tmp_path / "killed.pt", stop_after_first)
+    resumed, info = run(tmp_path / "killed.pt")
+    whole, _ = run(tmp_path / "whole.pt")
+    assert [h["epoch"] for h in info["history"]] == [1, 2] and 0 <= info["held_out_miou"] <= 100
+    for (name, a), b in zip(resumed.state_dict().items(), whole.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert np.isfinite(info["history"][-1]["train_loss"])
