@@ -135,3 +135,26 @@ def test_a_killed_segmentation_run_resumes_to_the_same_weights(tmp_path, monkeyp
     for (name, a), b in zip(resumed.state_dict().items(), whole.state_dict().values()):
         assert torch.equal(a, b), name
     assert np.isfinite(info["history"][-1]["train_loss"])
+
+
+def test_a_slimmable_unet_at_a_trained_width_is_the_plain_unet_of_that_width():
+    from neumeta.experiments.segmentation.slimmable import (plain_unet, recalibrate, slimmable_objective,
+                                                            slimmable_unet)
+    slim = slimmable_unet(unet_resnet18(11, decoder_channels=(16, 8, 8, 8)), (128, 256))
+    x, y = torch.randn(2, 3, 32, 48), torch.randint(0, 11, (2, 32, 48))
+    objective = slimmable_objective(lambda m, a, b: (torch.nn.functional.cross_entropy(m(a), b), m(a)))
+    loss, logits = objective(slim.train(), x, y)
+    loss.backward()
+    assert logits.shape == (2, 11, 32, 48) and slim.encoder.layer3[1].width == 256
+    conv1 = slim.encoder.layer3[1].conv1.weight.grad
+    assert conv1[:128].abs().sum() > 0 and conv1[128:].abs().sum() > 0  # both widths trained the shared weight
+    slim.eval()
+    for width in (128, 256):
+        slim.encoder.layer3[1].width = width
+        plain = plain_unet(slim, width)
+        assert block_width(plain) == width
+        assert torch.allclose(plain(x), slim(x), atol=1e-5)
+    unseen = recalibrate(plain_unet(slim, 64), torch.randn(4, 3, 32, 48))
+    assert block_width(unseen) == 64 and unseen.encoder.layer3[1].bn1.num_batches_tracked == 1
+    with pytest.raises(ValueError, match="wider than the shared weights"):
+        plain_unet(slim, 320)

@@ -1,4 +1,4 @@
-"""The segmentation experiment's trained networks: the base U-Net and the Individual U-Nets whose block
+"""The segmentation experiment's trained networks: the base U-Net, the Slimmable U-Net and the Individual U-Nets whose block
 ``encoder.layer3.1`` really has inner width h, each trained from scratch through the one resumable trainer and
 keyed by everything that made it (structure, recipe, the data copy's fingerprint)."""
 import dataclasses
@@ -10,7 +10,8 @@ from neumeta.hardware.machine import bf16_in_hardware
 from neumeta.models.unet import FULL_WIDTH, output_stride, unet_resnet18
 from neumeta.store.checkpoints import checkpoint_path
 from neumeta.training.classifier import TrainConfig
-from neumeta.training.segmentation import train_segmenter
+from neumeta.experiments.segmentation.slimmable import slimmable_objective, slimmable_unet
+from neumeta.training.segmentation import combo_objective, train_segmenter
 
 
 def datasets(P):
@@ -66,3 +67,18 @@ def train_model(P, block_width=FULL_WIDTH):
     desc = "base U-Net" if block_width == FULL_WIDTH else f"Individual U-Net h={block_width}"
     return train_segmenter(net, train, held_out, train_config(P), model_path(P, block_width), classes, ignore,
                            output_stride(net), meta={"structure": structure(P, block_width)}, desc=desc)
+
+
+def slimmable_path(P):
+    key = {**model_key(P), "slimmable_widths": list(P["seg_slimmable_widths"]), "objective": "summed over widths"}
+    return checkpoint_path(P["profile"], "unet-slimmable", key)
+
+
+def train_slimmable(P):
+    """The Slimmable U-Net (``slimmable.py``), trained (or reused): ``(model, info)``."""
+    train, held_out, _ = datasets(P)
+    net = slimmable_unet(build(P), P["seg_slimmable_widths"])
+    classes, ignore = labels(P)
+    return train_segmenter(net, train, held_out, train_config(P), slimmable_path(P), classes, ignore,
+                           output_stride(net), meta={"widths": list(P["seg_slimmable_widths"])},
+                           desc="Slimmable U-Net", objective=slimmable_objective(combo_objective(ignore)))

@@ -2,12 +2,13 @@
 
     OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.segmentation.train cpu base &
     OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.segmentation.train cpu individual 64 &
+    OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.segmentation.train cpu slimmable &
 
 Every epoch is checkpointed; a killed run resumes where it stopped, and a finished model is reused.
 """
 import argparse
 
-from neumeta.experiments.segmentation.models import train_model
+from neumeta.experiments.segmentation.models import train_model, train_slimmable
 from neumeta.models.unet import FULL_WIDTH
 from neumeta.parallel.launch import cli_profile
 
@@ -16,7 +17,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m neumeta.experiments.segmentation.train",
                                      description="Train (or resume) one network of the segmentation experiment.")
     parser.add_argument("profile")
-    parser.add_argument("network", choices=["base", "individual"])
+    parser.add_argument("network", choices=["base", "individual", "slimmable"])
     parser.add_argument("width", nargs="?", type=int, help="the block's inner width (individual only)")
     args = parser.parse_args(argv)
     P = cli_profile(parser, args.profile)
@@ -25,6 +26,10 @@ def main(argv=None):
             parser.error(f"width must be one of the profile's seg_individual_widths {P['seg_individual_widths']}, "
                          f"got {args.width}")
         width = args.width
+    elif args.network == "slimmable":
+        _, info = train_slimmable(P)
+        print(f"Slimmable U-Net: held-out mIoU at full width {info['held_out_miou']:.2f} %", flush=True)
+        return
     else:
         width = FULL_WIDTH
     _, info = train_model(P, width)
