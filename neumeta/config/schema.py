@@ -198,6 +198,7 @@ SCHEMA = {
     "seg_eval_every": _int(0, 10_000),
     "seg_individual_widths": _int(many=True, lo=1, hi=256),
     "seg_slimmable_widths": _int(many=True, min_len=2, lo=1, hi=256),
+    "whole_thin_gammas": _num(0, 0.99, many=True),
 }
 
 

@@ -7,8 +7,8 @@ that smp still builds at depth 4 is removed: its forward never reaches it, and i
 checkpoint.
 """
 import torch
-import torch.nn as nn
 
+from neumeta.models.narrow import narrow_block
 from neumeta.models.registry import check_width
 
 BLOCK = "encoder.layer3.1"  # the residual block whose inner width NeuMeta generates (conv1 256 -> h, conv2 h -> 256)
@@ -35,20 +35,9 @@ def unet_resnet18(classes, encoder_depth=4, decoder_channels=(128, 64, 32, 16), 
 
 
 def set_block_width(net, width):
-    """Give ``encoder.layer3.1`` the inner width ``width`` in place (``narrow_block``)."""
+    """Give ``encoder.layer3.1`` the inner width ``width`` in place (``neumeta.models.narrow``)."""
     narrow_block(net.encoder.layer3[1], width)
     return net
-
-
-def narrow_block(block, width):
-    """A BasicBlock with new, freshly initialised conv1 (C -> h), bn1 (h) and conv2 (h -> C), in place: its output
-    keeps C channels, so the network around it is unchanged."""
-    width = check_width(width, "width")
-    channels = block.conv1.in_channels
-    block.conv1 = nn.Conv2d(channels, width, 3, padding=1, bias=False)
-    block.bn1 = nn.BatchNorm2d(width)
-    block.conv2 = nn.Conv2d(width, block.conv2.out_channels, 3, padding=1, bias=False)
-    return block
 
 
 def block_width(net):

@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.models.resnet import BasicBlock
 
-from neumeta.models.unet import narrow_block
+from neumeta.models.narrow import narrow_block
 
 
 class SwitchableBlock(nn.Module):

@@ -1,0 +1,1 @@
+"""Whole-network metamorphosis: ResNet-20 with every residual block's inner width resized at once."""

@@ -1,0 +1,28 @@
+"""Train (or resume) one network of the whole-network experiment outside its notebook, e.g. in the background:
+
+    OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.whole.train cpu thin 0.5 &
+
+Every epoch is checkpointed; a killed run resumes where it stopped, and a finished model is reused.
+"""
+import argparse
+
+from neumeta.experiments.whole.thin import train_thin
+from neumeta.parallel.launch import cli_profile
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m neumeta.experiments.whole.train",
+                                     description="Train (or resume) one network of the whole-network experiment.")
+    parser.add_argument("profile")
+    parser.add_argument("network", choices=["thin"])
+    parser.add_argument("gamma", type=float, help="the compression ratio of every block's inner width")
+    args = parser.parse_args(argv)
+    P = cli_profile(parser, args.profile)
+    if args.gamma not in P["whole_thin_gammas"]:
+        parser.error(f"gamma must be one of the profile's whole_thin_gammas {P['whole_thin_gammas']}, got {args.gamma}")
+    _, info = train_thin(args.gamma, P)
+    print(f"thin ResNet-20 at gamma = {args.gamma:g}: test accuracy {info['test_acc']:.2f} %", flush=True)
+
+
+if __name__ == "__main__":
+    main()
