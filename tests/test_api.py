@@ -207,3 +207,42 @@ def test_a_checkpoint_of_other_training_settings_is_refused(digits, tmp_path):
         _metamorph(digits).fit(digits, epochs=2, checkpoint=tmp_path / "inr.pt", batch_size=32)
     with pytest.raises(ValueError, match="not a width of the first block"):
         _metamorph(digits).network(4.5)
+
+
+class _SkipNet(nn.Module):
+    """A tiny U-Net-like network: a skip connection joined by concatenation, beside a block with hidden channels
+    (or, with ``concat_inside``, a block whose own hidden channels are joined by a concatenation)."""
+
+    def __init__(self, concat_inside=False):
+        super().__init__()
+        torch.manual_seed(0)
+        self.stem = nn.Conv2d(1, 8, 3, padding=1)
+        self.block = _JoinedBlock() if concat_inside else nn.Sequential(
+            nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 8, 3, padding=1))
+        self.head = nn.Conv2d(16, 3, 1)
+
+    def forward(self, x):
+        skip = torch.relu(self.stem(x))
+        return self.head(torch.cat([self.block(skip), skip], 1))
+
+
+class _JoinedBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.out = nn.Conv2d(8, 8, 3, padding=1), nn.Conv2d(8, 8, 1), nn.Conv2d(16, 8, 1)
+
+    def forward(self, x):
+        return self.out(torch.relu(torch.cat([self.a(x), self.b(x)], 1)))
+
+
+def test_channels_joined_by_a_concatenation_stay_and_a_block_beside_them_resizes():
+    x = torch.randn(1, 1, 12, 12)
+    meta = neumeta.Metamorph(_SkipNet(), ["block"], (8, 16), x, solver_runs=1, inr=TINY_INR)
+    assert meta.describe()[0]["layer"] == "block.0" and meta.describe()[0]["full_width"] == 16
+    assert meta.network(10, samples=1)(x).shape == (1, 3, 12, 12)
+
+
+def test_a_block_whose_hidden_channels_pass_through_a_concatenation_is_one_clear_error():
+    with pytest.raises(neumeta.UnsupportedLayerError, match="'block.a' in block 'block' pass through a concatenation"):
+        neumeta.Metamorph(_SkipNet(concat_inside=True), ["block"], (8, 16), torch.randn(1, 1, 12, 12),
+                          solver_runs=1, inr=TINY_INR)

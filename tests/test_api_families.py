@@ -105,12 +105,18 @@ def _numel(shape):
     return int(torch.tensor(shape).prod())
 
 
-def test_a_transformer_is_one_clear_error_naming_the_layer():
+def test_a_transformers_mlp_resizes_and_its_attention_is_one_clear_error():
+    """The residual stream (LayerNorms, the class token's concatenation, attention) keeps its channels; the MLP's
+    hidden width is the block's own and narrows."""
     vit = tvm.VisionTransformer(image_size=32, patch_size=8, num_layers=1, num_heads=2, hidden_dim=16, mlp_dim=32,
-                                num_classes=10)
-    with pytest.raises(neumeta.UnsupportedLayerError, match="concatenation|LayerNorm|MultiheadAttention"):
-        neumeta.Metamorph(vit, ["encoder.layers.encoder_layer_0.mlp"], (16, 32), torch.zeros(1, 3, 32, 32),
-                          solver_runs=1)
+                                num_classes=10).eval()
+    x, layer = torch.randn(1, 3, 32, 32), "encoder.layers.encoder_layer_0"
+    meta = neumeta.Metamorph(vit, [f"{layer}.mlp"], (16, 32), x, solver_runs=1,
+                             inr={"hidden": 16, "num_layers": 2, "num_freqs": 3})
+    narrow = meta.network(20, samples=1)
+    assert narrow.get_submodule(f"{layer}.mlp.0").out_features == 20 and narrow(x).shape == (1, 10)
+    with pytest.raises(ValueError, match="no inner width"):
+        neumeta.Metamorph(vit, [f"{layer}.self_attention"], (16, 32), x, solver_runs=1)
 
 
 def test_grouped_channels_narrow_group_by_group_and_keep_the_group_count():

@@ -73,6 +73,10 @@ def inner_groups(model, blocks, example_input, width_of=None):
     found = {block: [] for block in blocks}
     for channels in find_channels(model, example_input):
         owner = next((b for b in blocks if all(_inside(n, b) for n, _ in channels.layers)), None)
+        if owner is not None and channels.unsupported:
+            raise UnsupportedLayerError(f"the channels of layer {channels.root!r} in block {owner!r} pass through "
+                                        f"{channels.unsupported}, which the method cannot permute or resize yet; "
+                                        "pick a block whose hidden channels do not")
         if channels.fixed or owner is None:
             continue
         for name, is_out in channels.layers:

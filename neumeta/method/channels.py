@@ -9,7 +9,9 @@ inputs of every layer that reads them, residual partners). Each set becomes a ``
   permutation must keep channels inside their group and move whole groups together, the same way on the input
   side and the output side; the weight's input axis counts positions *within* a group.
 A layer whose channels cannot be permuted or resized this way (LayerNorm, attention, a channel shuffle) is one
-clear error naming it, before any work.
+clear error naming it, before any work. Channels that pass through a concatenation, a split or a slice (a U-Net's
+skip connections) keep their order and width: they are marked ``unsupported`` and left alone, and only a block
+that would resize them is an error (``neumeta.api.structure``).
 """
 import time
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ class Channels:
     grouped_conv: str = ""  # that convolution's name
     fixed: bool = False  # a network output (classes, a VAE's latent or pixels): its order is the interface
     root: str = ""  # the first layer, in the model's order, whose outputs these channels are
+    unsupported: str = ""  # the operation (a concatenation, a split, ...) that ties them: they stay as they are
 
 
 def _is_depthwise(m):
@@ -85,14 +88,9 @@ UNSUPPORTED_OPS = {tp.ops.OPTYPE.CONCAT: "a concatenation", tp.ops.OPTYPE.SPLIT:
                    tp.ops.OPTYPE.PARAMETER: "a bare nn.Parameter (a layer scale)"}
 
 
-def _check_ops(group, names):
-    """One clear error for an operation that joins, cuts or scales channels outside any layer the method knows."""
-    for dep, _ in group:
-        what = UNSUPPORTED_OPS.get(dep.target.type)
-        if what:
-            near = next((names[d.target.module] for d, _ in group if d.target.module in names), "?")
-            raise UnsupportedLayerError(f"the channels of layer {near!r} pass through {what}, which the method cannot "
-                                        "permute or resize yet")
+def _unsupported_op(group):
+    """The operation, if any, that joins, cuts or scales these channels outside any layer the method knows."""
+    return next((UNSUPPORTED_OPS[d.target.type] for d, _ in group if d.target.type in UNSUPPORTED_OPS), "")
 
 
 def _is_output(group, layers, fixed_layers):
@@ -112,7 +110,6 @@ def find_channels(model, example_input):
     order = {n: i for i, n in enumerate(names.values())}
     found = []
     for group in graph.get_all_groups(root_module_types=list(RESIZABLE)):
-        _check_ops(group, names)
         size, layers = len(group[0][1]), []
         for dep, _ in group:
             module = dep.target.module
@@ -121,9 +118,14 @@ def find_channels(model, example_input):
                 layers.append((module, names[module], is_out))
         if not any(is_out for _, _, is_out in layers):
             continue
+        root = min((n for _, n, is_out in layers if is_out), key=order.__getitem__)
+        what = _unsupported_op(group)
+        if what:  # kept in order and width: its index mapping through the operation is not one the method moves
+            found.append(Channels(size, (), tuple((n, is_out) for _, n, is_out in layers), fixed=True, root=root,
+                                  unsupported=what))
+            continue
         axes = tuple(dict.fromkeys(a for m, n, is_out in layers for a in _layer_axes(m, n, is_out, size)))
         groups, conv = _grouped_conv_of(layers)
-        root = min((n for _, n, is_out in layers if is_out), key=order.__getitem__)
         # a linear layer's outputs reshaped into fewer, larger channels (a decoder's first layer): a reader sees
         # less than one entry per output, so these outputs keep their order (and their width)
         unflattened = any(a.per == 0 for a in axes)
