@@ -158,3 +158,40 @@ def test_a_slimmable_unet_at_a_trained_width_is_the_plain_unet_of_that_width():
     assert block_width(unseen) == 64 and unseen.encoder.layer3[1].bn1.num_batches_tracked == 1
     with pytest.raises(ValueError, match="wider than the shared weights"):
         plain_unet(slim, 320)
+
+
+def test_neumeta_generates_the_unet_block_and_runs_it_in_bfloat16(tmp_path, monkeypatch):
+    """The base U-Net goes through the public API: its BNs fold and its channels permute without changing its
+    function, the generated block has the width asked for, and the bfloat16 target agrees with float32."""
+    from neumeta.config.profiles import resolve_profile
+    from neumeta.experiments.segmentation import inr
+    from neumeta.method.channels import function_change
+    monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
+    P = resolve_profile("smoke", {"data_root": str(FIXTURES), "seg_bf16": True})
+    base = unet_resnet18(11, decoder_channels=(16, 8, 8, 8)).eval()
+    meta = inr.metamorph(P, base)
+    assert meta.describe()[0]["layer"] == f"{BLOCK}.conv1" and meta.describe()[0]["full_width"] == 256
+    x = torch.randn(1, 3, 48, 64)
+    full = meta.target.net
+    assert function_change(base, full.state_dict(), x, other=full) < 1e-4  # folded and permuted, same function
+    generated = meta.weights(64, samples=1)
+    assert generated[f"{BLOCK}.conv1.weight"].shape == (64, 256, 3, 3)
+    plain = meta.network(64, samples=1)
+    assert block_width(plain) == 64
+    assert isinstance(meta.target, inr.Bfloat16Target) == inr.uses_bf16(P)  # bfloat16 only where the CPU has it
+    fast_target = inr.Bfloat16Target(meta.spec, meta.target.net.state_dict())
+    with torch.no_grad():
+        exact, fast = plain(x), fast_target(x, generated)
+    assert fast.dtype == torch.float32 and (fast - exact).abs().max() < 0.05 * exact.abs().max()
+
+
+def test_the_unet_inr_trains_on_the_fixtures_and_resumes_its_checkpoint(tmp_path, monkeypatch):
+    from neumeta.config.profiles import resolve_profile
+    from neumeta.experiments.segmentation import inr
+    monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
+    P = resolve_profile("smoke", {"data_root": str(FIXTURES)})
+    meta, info = inr.train_neumeta(P)
+    assert inr.inr_path(P).exists() and np.isfinite(info["history"][-1]["train_loss"])
+    again, reused = inr.train_neumeta(P)
+    assert reused["reused"] and all(torch.equal(a, b) for a, b in zip(meta.inr.state_dict().values(),
+                                                                      again.inr.state_dict().values()))

@@ -198,6 +198,16 @@ SCHEMA = {
     "seg_eval_every": _int(0, 10_000),
     "seg_individual_widths": _int(many=True, lo=1, hi=256),
     "seg_slimmable_widths": _int(many=True, min_len=2, lo=1, hi=256),
+    "seg_inr_widths": _int(many=True, min_len=2, lo=1, hi=256),
+    "seg_inr_hidden": _int(1, 4096),
+    "seg_inr_layers": _int(1, 32),
+    "seg_inr_freqs": _int(1, 32),
+    "seg_inr_epochs": _int(1, 10_000),
+    "seg_inr_lr": _num(0, 10),
+    "seg_inr_milestones": _int(many=True, lo=0),
+    "seg_inr_warm_start": _int(0, 1_000_000),
+    "seg_eval_widths": _int(many=True, min_len=1, lo=1, hi=256),
+    "seg_sweep_step": _int(1, 256),
     "whole_thin_gammas": _num(0, 0.99, many=True),
 }
 

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from neumeta.hardware import world
+from neumeta.hardware.machine import bf16_in_hardware
 from neumeta.parallel import data_parallel
 from neumeta.progress import progress
 from neumeta.segmentation.metrics import mean_iou
@@ -19,14 +20,24 @@ from neumeta.training.classifier import ClassifierTrainee, check_finite, cpu_sta
 from neumeta.training.loop import train_resumable
 
 
-def combo_objective(ignore):
-    """``objective(model, x, y) -> (loss, logits)``: 0.5 CE + 0.5 softmax Dice, ``ignore`` pixels left out."""
+def combo_loss(ignore):
+    """``loss(logits, y)``: 0.5 CE + 0.5 softmax Dice, ``ignore`` pixels left out."""
     from segmentation_models_pytorch.losses import DiceLoss
     dice = DiceLoss("multiclass", from_logits=True, ignore_index=ignore)
 
+    def loss(logits, y):
+        logits = logits.float()
+        return 0.5 * F.cross_entropy(logits, y, ignore_index=ignore) + 0.5 * dice(logits, y)
+    return loss
+
+
+def combo_objective(ignore):
+    """``objective(model, x, y) -> (loss, logits)`` with ``combo_loss``."""
+    loss = combo_loss(ignore)
+
     def objective(model, x, y):
         logits = model(x).float()
-        return 0.5 * F.cross_entropy(logits, y, ignore_index=ignore) + 0.5 * dice(logits, y), logits
+        return loss(logits, y), logits
     return objective
 
 
@@ -46,6 +57,7 @@ class SegmentationTrainee(ClassifierTrainee):
 
     def train_epoch(self, epoch):
         cfg, model, device = self.cfg, self.model, self.device
+        self.bf16 = cfg.bf16 and bf16_in_hardware(device)  # float32 where bfloat16 would be emulated (slow)
         loader, scales = self._loader(epoch)
         model.to(memory_format=self.memory_format)
         model.train()
@@ -53,7 +65,7 @@ class SegmentationTrainee(ClassifierTrainee):
         bar = progress(loader, desc=f"{self.desc} epoch {epoch + 1}/{cfg.epochs}", leave=False)
         for step, (x, y) in enumerate(bar, start=1):
             x, y = x.to(device, memory_format=self.memory_format), y.to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.bf16):
                 loss, logits = self.step_objective(model, x, y)
             check_finite(loss, epoch + 1, step)
             self.opt.zero_grad(set_to_none=True)
@@ -67,7 +79,7 @@ class SegmentationTrainee(ClassifierTrainee):
             bar.set_postfix(loss=f"{loss_sum / images:.3f}", pixel_acc=f"{100 * right / scored:.1f}", refresh=False)
         loss_sum, right, scored, images = world.all_sum([loss_sum, right, scored, images])
         return {"train_loss": loss_sum / images, "train_pixel_acc": 100.0 * right / scored,
-                "lr": self.opt.param_groups[0]["lr"]}
+                "lr": self.opt.param_groups[0]["lr"], "precision": "bfloat16" if self.bf16 else "float32"}
 
     def _held_out_miou(self, model, device):
         model.to(memory_format=torch.contiguous_format)

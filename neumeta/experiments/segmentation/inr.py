@@ -1,0 +1,87 @@
+"""NeuMeta on the base U-Net through the public API: ``Metamorph`` folds its BatchNorms, orders its channels and
+generates the inner width of ``encoder.layer3.1`` (conv1 256 -> h, conv2 h -> 256), trained on the profile's
+range of h with the segmentation loss.
+
+The frozen U-Net runs under bfloat16 autocast with channels-last activations where the CPU has bfloat16 (3x
+faster here); the INR itself, its generated weights and their gradients stay in float32. The skip connections
+that the decoder concatenates keep their channels (``neumeta.method.channels``), so only the block changes width.
+"""
+import dataclasses
+
+import torch
+
+import neumeta
+from neumeta.api.target import NetworkTarget
+from neumeta.experiments.segmentation.models import datasets, labels, model_path, train_config, train_model
+from neumeta.hardware.machine import bf16_in_hardware
+from neumeta.method.training import INRTrainConfig
+from neumeta.models.unet import BLOCK
+from neumeta.store.checkpoints import checkpoint_path
+from neumeta.training.segmentation import combo_loss
+
+EXAMPLE_SHAPE = (1, 3, 64, 64)  # any multiple of the stride: the structure does not depend on the image size
+
+
+class Bfloat16Target(NetworkTarget):
+    """The frozen network of ``NetworkTarget`` run under bfloat16 autocast, channels-last; float32 logits out."""
+
+    def forward(self, x, generated):
+        with torch.autocast(x.device.type, dtype=torch.bfloat16):
+            out = super().forward(x.contiguous(memory_format=torch.channels_last), generated)
+        return out.float()
+
+
+def inr_settings(P):
+    return {"hidden": P["seg_inr_hidden"], "num_layers": P["seg_inr_layers"], "num_freqs": P["seg_inr_freqs"]}
+
+
+def inr_config(P):
+    return INRTrainConfig(epochs=P["seg_inr_epochs"], batch_size=P["seg_batch_size"], lr=P["seg_inr_lr"],
+                          weight_decay=P["inr_weight_decay"], milestones=tuple(P["seg_inr_milestones"]),
+                          clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
+                          lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], seed=P["seed"],
+                          limit_train=P["seg_limit_train"], rec_warmup_steps=P["seg_inr_warm_start"],
+                          rec_warmup_lr=P["inr_rec_warmup_lr"])
+
+
+def uses_bf16(P):
+    """Whether the frozen U-Net runs in bfloat16 here: the profile asks for it and the CPU has it."""
+    return train_config(P).bf16 and bf16_in_hardware()
+
+
+def inr_key(P):
+    """Everything the INR depends on: the base U-Net's checkpoint (its name carries its own key), the block, the
+    widths, the permutation and its budget, the INR's size, its training and the loss."""
+    return {"base": model_path(P).name, "blocks": [BLOCK], "widths": list(P["seg_inr_widths"]), "permutation": "shp",
+            "runs": P["permute_runs"], "seed": P["seed"], "inr": inr_settings(P), "bf16": train_config(P).bf16,
+            "loss": "0.5 CE + 0.5 softmax Dice", **_plain(dataclasses.asdict(inr_config(P)))}
+
+
+def inr_path(P):
+    return checkpoint_path(P["profile"], "unet-neumeta", inr_key(P))
+
+
+def metamorph(P, base=None):
+    """The untrained ``Metamorph`` of the base U-Net (trained or reused first): BN folded, channels ordered."""
+    base = base if base is not None else train_model(P)[0]
+    meta = neumeta.Metamorph(base.eval(), [BLOCK], tuple(P["seg_inr_widths"]), torch.zeros(EXAMPLE_SHAPE),
+                             permutation="shp", solver_runs=P["permute_runs"], seed=P["seed"], inr=inr_settings(P))
+    if uses_bf16(P):
+        meta.target = Bfloat16Target(meta.spec, meta.target.net.state_dict())
+    return meta
+
+
+def train_neumeta(P, base=None):
+    """The U-Net's NeuMeta INR, trained (or reused): ``(metamorph, info)``; every epoch is checkpointed."""
+    meta = metamorph(P, base)
+    train, _, _ = datasets(P)
+    _, ignore = labels(P)
+    loss = combo_loss(ignore)
+    record = {"key": inr_key(P), "describe": meta.describe(), "precision": "bfloat16" if uses_bf16(P) else "float32"}
+    info = meta.fit_keyed(train, inr_config(P), inr_path(P), record, desc="U-Net NeuMeta",
+                          task_loss=lambda logits, x, y: loss(logits, y))
+    return meta.eval(), info
+
+
+def _plain(d):
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
