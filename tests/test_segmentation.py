@@ -195,3 +195,19 @@ def test_the_unet_inr_trains_on_the_fixtures_and_resumes_its_checkpoint(tmp_path
     again, reused = inr.train_neumeta(P)
     assert reused["reused"] and all(torch.equal(a, b) for a, b in zip(meta.inr.state_dict().values(),
                                                                       again.inr.state_dict().values()))
+
+
+@pytest.mark.parametrize("depth", [4, 5])
+def test_the_trunk_gives_the_whole_networks_predictions_at_every_width(depth):
+    """Scoring through the shared trunk equals running each whole network, for the base and a narrowed one."""
+    from neumeta.models.unet import set_block_width
+    from neumeta.segmentation.trunk import UNetTrunk
+    test = get_dataset("camvid", "test", root=FIXTURES, transform="eval")
+    decoder = (16, 8, 8, 8) if depth == 4 else (16, 16, 8, 8, 8)
+    base = unet_resnet18(11, encoder_depth=depth, decoder_channels=decoder).eval()
+    stride = output_stride(base)
+    trunk = UNetTrunk(base, test, stride, batch_size=1)
+    narrow = set_block_width(__import__("copy").deepcopy(base), 64).eval()
+    for net in (base, narrow):
+        whole = predict_confusions(net, test, 11, SEG_IGNORE, stride, batch_size=1)
+        assert np.array_equal(trunk.confusions(net, 11, SEG_IGNORE), whole)

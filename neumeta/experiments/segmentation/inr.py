@@ -39,7 +39,7 @@ def inr_config(P):
     return INRTrainConfig(epochs=P["seg_inr_epochs"], batch_size=P["seg_batch_size"], lr=P["seg_inr_lr"],
                           weight_decay=P["inr_weight_decay"], milestones=tuple(P["seg_inr_milestones"]),
                           clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
-                          lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], seed=P["seed"],
+                          lambda_rec=P["seg_inr_lambda_rec"], lambda_reg=P["seg_inr_lambda_reg"], seed=P["seed"],
                           limit_train=P["seg_limit_train"], rec_warmup_steps=P["seg_inr_warm_start"],
                           rec_warmup_lr=P["inr_rec_warmup_lr"])
 
