@@ -206,8 +206,19 @@ def test_the_trunk_gives_the_whole_networks_predictions_at_every_width(depth):
     decoder = (16, 8, 8, 8) if depth == 4 else (16, 16, 8, 8, 8)
     base = unet_resnet18(11, encoder_depth=depth, decoder_channels=decoder).eval()
     stride = output_stride(base)
-    trunk = UNetTrunk(base, test, stride, batch_size=1)
+    trunk = UNetTrunk(base, test, stride, SEG_IGNORE, batch_size=1)
     narrow = set_block_width(__import__("copy").deepcopy(base), 64).eval()
     for net in (base, narrow):
         whole = predict_confusions(net, test, 11, SEG_IGNORE, stride, batch_size=1)
         assert np.array_equal(trunk.confusions(net, 11, SEG_IGNORE), whole)
+
+
+def test_images_of_different_sizes_are_scored_pixel_for_pixel():
+    """VOC's images differ in size: a batch pads them, and only their own labelled pixels are scored."""
+    val = get_dataset("voc", "val", root=FIXTURES, transform="eval")
+    sizes = {tuple(val[i][1].shape) for i in range(len(val))}
+    assert len(sizes) > 1
+    net = unet_resnet18(21, decoder_channels=(16, 8, 8, 8)).eval()
+    conf = predict_confusions(net, val, 21, SEG_IGNORE, output_stride(net), batch_size=len(val))
+    labelled = [int((val[i][1] != SEG_IGNORE).sum()) for i in range(len(val))]
+    assert conf.sum((1, 2)).tolist() == labelled

@@ -7,20 +7,20 @@ skip connections among them; each network then runs only its block, the decoder 
 those of the whole network (a test checks it), at a fraction of the time when many widths are scored.
 """
 import torch
-from torch.utils.data import DataLoader
 
 from neumeta.progress import progress
 from neumeta.segmentation.metrics import confusions
-from neumeta.segmentation.predict import pad_to
+from neumeta.segmentation.predict import batches, pad_to
 
 
 class UNetTrunk:
-    def __init__(self, net, dataset, stride, batch_size=8, desc="U-Net trunk"):
-        """``net``: the U-Net whose stem, ``layer1``, ``layer2`` and ``layer3.0`` every scored network shares."""
+    def __init__(self, net, dataset, stride, ignore, batch_size=8, desc="U-Net trunk"):
+        """``net``: the U-Net whose stem, ``layer1``, ``layer2`` and ``layer3.0`` every scored network shares;
+        ``ignore``: the label of unscored pixels (padding of images of different sizes gets it too)."""
         self.batches = []
         net.eval()
         with torch.no_grad():
-            for x, y in progress(DataLoader(dataset, batch_size=batch_size), desc=desc, leave=False):
+            for x, y in progress(batches(dataset, batch_size, ignore), desc=desc, leave=False):
                 h, w = x.shape[-2:]
                 features = _features_before_block(net.encoder, pad_to(x, stride))
                 self.batches.append((features, y, (h, w)))

@@ -21,6 +21,8 @@ NOTEBOOK_ROLE = {
                      "NeuMeta; three CKA estimators; paired margins",
     "70_ablations": "the ablation table (permutation, λ1, λ2, noise) on ResNet-20 and LeNet, Figure 10 "
                     "(sample-and-merge), the INR-size frontier",
+    "90_segmentation": "the paper's segmentation table on CamVid: a U-Net whose encoder block NeuMeta resizes, against "
+                       "Individual and Slimmable U-Nets and torch-pruning, dataset-level mIoU with paired intervals",
     "80_table1": "Table 1: each method's properties (resizable, generalises, checkpoint-free, ...) decided by checks "
                  "on our models; stored parameters measured",
 }

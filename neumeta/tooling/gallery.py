@@ -15,10 +15,15 @@ from neumeta.store.results import FIGURES_ROOT, RESULTS_ROOT
 class Figure:
     caption: str
     paper: str        # the paper's figure or table, or "" for figures beyond the paper
-    tables: tuple     # the stored tables it is drawn from (in its notebook's results folder)
+    tables: tuple     # the stored tables it is drawn from (in its notebook's results folder; ".npz" named in full)
 
 
 FIGURES = {
+    "segmentation_miou_vs_width": Figure("The U-Net's test mIoU on CamVid against the inner width of its block "
+                                         "encoder.layer3.1 for NeuMeta, Individual, Slimmable and pruning; NeuMeta's "
+                                         "training widths shaded.", "Table 3 (on CamVid)", ("segmentation_scores",)),
+    "segmentation_masks": Figure("Masks predicted on the same CamVid test images by NeuMeta at four widths and by the "
+                                 "Individual U-Nets.", "", ("segmentation_masks.npz",)),
     "base_training_curves": Figure("Training curves of the base models NeuMeta starts from (test accuracy per "
                                    "epoch, warm restarts marked).", "", ("base_training_curves",)),
     "permutation_tv_per_layer": Figure("Total variation of each layer's weights before and after every channel "
@@ -86,7 +91,8 @@ def render(profile):
         fig = FIGURES.get(stem)
         if fig is None:
             raise KeyError(f"figure {notebook}/{stem} has no entry in neumeta.tooling.gallery.FIGURES: add its caption")
-        tables = ", ".join(f"[`{t}.csv`](../../results/{profile}/{notebook}/{t}.csv)" for t in fig.tables)
+        files = [t if "." in t else f"{t}.csv" for t in fig.tables]  # a table, or an array file named in full
+        tables = ", ".join(f"[`{f}`](../../results/{profile}/{notebook}/{f})" for f in files)
         lines += [f"### {stem}" + (f" — paper: {fig.paper}" if fig.paper else " — beyond the paper"), "",
                   f"![{stem}]({notebook}/{stem}.png)", "", f"{fig.caption} Drawn from {tables} "
                   f"([PDF]({notebook}/{stem}.pdf)).", ""]

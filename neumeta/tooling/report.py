@@ -17,6 +17,7 @@ from neumeta.experiments.inr import report as inr
 from neumeta.experiments.pretrained import report as pretrained
 from neumeta.experiments.pruning import report as pruning
 from neumeta.experiments.quickstart import report as quickstart
+from neumeta.experiments.segmentation import report as segmentation
 from neumeta.experiments.similarity import report as similarity
 from neumeta.experiments.table1 import report as table1
 from neumeta.experiments.table2 import report as table2
@@ -39,6 +40,7 @@ BLOCKS = {
     "pruning": pruning.pruning, "vae": vae.vae, "similarity": similarity.similarity,
     "ablations": ablations.ablations, "ablation_frontier": ablations.frontier, "figure10": ablations.figure10,
     "table1": table1.table1, "quickstart": quickstart.quickstart, "quickstart_headline": quickstart.headline,
+    "segmentation": segmentation.segmentation, "segmentation_headline": segmentation.segmentation_headline,
 }
 MARKER = re.compile(r"<!-- results:(\w+) -->.*?<!-- /results:\1 -->", re.S)
 OPENING = re.compile(r"<!-- (/?)results:(\w+) -->")

@@ -27,7 +27,7 @@ def score_neumeta(P, meta, test, stride):
     """NeuMeta with the paper's K-sample merge at the evaluated widths (``NeuMeta@w``) and the deterministic
     Gauss-Legendre merge across the sweep (``NeuMeta GL@w``): ``(confusions, the K-sample networks)``."""
     classes, ignore = labels(P)
-    trunk = UNetTrunk(meta.target.net, test, stride, desc="NeuMeta trunk")
+    trunk = UNetTrunk(meta.target.net, test, stride, ignore, desc="NeuMeta trunk")
     rule = ("gauss-legendre", P["seg_merge_points"])
     jobs = [(f"NeuMeta@{w}", w, {"samples": P["seg_eval_samples"]}) for w in P["seg_eval_widths"]]
     jobs += [(f"NeuMeta GL@{w}", w, {"rule": rule}) for w in sweep_widths(P)]
@@ -71,7 +71,7 @@ def score_pruning(P, base, stride):
     classes, ignore = labels(P)
     calibration = pruning.calibration_batches(train, P["seg_prune_batches"], P["seg_batch_size"] // 2, P["seed"])
     example = calibration[0][0][:1]
-    trunk = UNetTrunk(base, test, stride, desc="pruning trunk")
+    trunk = UNetTrunk(base, test, stride, ignore, desc="pruning trunk")
     out, tuned = {}, {}
     widths = [w for w in P["seg_eval_widths"] if w < FULL_WIDTH]
     for criterion in P["seg_prune_criteria"]:
@@ -96,8 +96,9 @@ def check_trunk_matches(P, meta, test, stride, width):
     a guard that the shared computation is the whole network's."""
     classes, ignore = labels(P)
     net = meta.network(width, samples=1)
-    trunk = UNetTrunk(meta.target.net, torch.utils.data.Subset(test, range(min(4, len(test)))), stride)
-    whole = predict_confusions(net, torch.utils.data.Subset(test, range(min(4, len(test)))), classes, ignore, stride)
+    few = torch.utils.data.Subset(test, range(min(4, len(test))))
+    trunk = UNetTrunk(meta.target.net, few, stride, ignore)
+    whole = predict_confusions(net, few, classes, ignore, stride)
     if not (trunk.confusions(net, classes, ignore) == whole).all():
         raise RuntimeError("the U-Net trunk's predictions differ from the whole network's")
     return True
