@@ -218,6 +218,7 @@ SCHEMA = {
     "seg_mask_images": _int(many=True, min_len=1, lo=0),
     "seg_eval_widths": _int(many=True, min_len=1, lo=1, hi=256),
     "seg_sweep_step": _int(1, 256),
+    "seed_study_seeds": _int(many=True, min_len=1, lo=1),
     "whole_thin_gammas": _num(0, 0.99, many=True),
 }
 

@@ -1,0 +1,60 @@
+"""The seed study's runs: each is one stage of the pipeline retrained with another seed, every other input the
+committed one, so every existing artifact keeps its name (the seed is part of each new artifact's key).
+
+- ``resnet20-inr``: ResNet-20's NeuMeta INR on the committed base model and permuted target (``inr_seed``);
+- ``resnet20-d16``: the Individual ResNet-20 at d = 16 (Table 2 at gamma = 75 %), its whole recipe (``seed``);
+- ``lenet-chain``: the whole LeNet / MNIST chain: base model, permuted target and INR (``seed``); the pruning rows
+  are computed from its base model when scored;
+- ``vae-inr``: the MNIST VAE's INR on the committed base VAE and permuted decoder (``inr_seed``).
+
+Seed 0 of every run is the committed artifact itself (the profile's ``seed``, ``inr_seed`` unset).
+
+    OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.seeds.train cpu resnet20-inr 1 &
+"""
+from neumeta.experiments.inr.experiment import inr_checkpoint_path, train_neumeta
+from neumeta.experiments.pretrained.base_models import base_checkpoint_path, train_base_model
+from neumeta.experiments.pretrained.targets import permuted_target, permuted_target_path
+from neumeta.experiments.table2.jobs import train_individual
+from neumeta.experiments.vae import experiment as vae
+from neumeta.seed import seed_everything
+
+RUNS = ("resnet20-inr", "resnet20-d16", "lenet-chain", "vae-inr")
+SEEDED_STAGE = {"resnet20-inr": "inr_seed", "resnet20-d16": "seed", "lenet-chain": "seed", "vae-inr": "inr_seed"}
+
+
+def seeded(P, run, seed):
+    """The profile of ``run`` at ``seed``: seed 0 is the committed artifact (the profile unchanged)."""
+    if run not in RUNS:
+        raise ValueError(f"unknown seed-study run {run!r}; choose one of {RUNS}")
+    if seed == 0:
+        return P
+    return dict(P, **{SEEDED_STAGE[run]: seed})
+
+
+def checkpoints(P, run, seed):
+    """The checkpoint files ``run`` at ``seed`` ends with (what the study reads)."""
+    Q = seeded(P, run, seed)
+    if run == "resnet20-inr":
+        return [inr_checkpoint_path("resnet20", "cifar10", Q)]
+    if run == "resnet20-d16":
+        return [base_checkpoint_path("resnet20", "cifar10", Q, width=16)]
+    if run == "lenet-chain":
+        return [base_checkpoint_path("lenet", "mnist", Q), permuted_target_path("lenet", "mnist", Q),
+                inr_checkpoint_path("lenet", "mnist", Q)]
+    return [vae.inr_checkpoint_path("mnist", Q)]
+
+
+def train(P, run, seed):
+    """Train (or reuse) ``run`` at ``seed``; returns the info of its last stage."""
+    Q = seeded(P, run, seed)
+    seed_everything(Q["seed"])  # as the notebooks do before each training
+    if run == "resnet20-inr":
+        return train_neumeta("resnet20", "cifar10", Q)[2]
+    if run == "resnet20-d16":
+        return train_individual("cifar10", 16, Q)[1]
+    if run == "lenet-chain":
+        train_base_model("lenet", "mnist", Q)
+        permuted_target("lenet", "mnist", Q)
+        seed_everything(Q["seed"])
+        return train_neumeta("lenet", "mnist", Q)[2]
+    return vae.train_vae_neumeta("mnist", Q)[2]
