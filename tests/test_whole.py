@@ -30,3 +30,20 @@ def test_a_thin_resnet20_is_the_structure_the_api_derives(gamma):
 def test_gamma_out_of_range_is_one_clear_error():
     with pytest.raises(ValueError, match="gamma must be in"):
         block_widths(1.0)
+
+
+def test_the_whole_network_inr_trains_and_generates_the_thin_structure(tmp_path, monkeypatch):
+    """One INR for all nine blocks, on the fixtures: trained, reused from its checkpoint, and at every gamma the
+    generated network has the thin network's structure (a ratio of the widest stage gives the others)."""
+    from neumeta.config.profiles import resolve_profile
+    from neumeta.experiments.whole import inr as whole
+    monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
+    P = resolve_profile("smoke", {})
+    meta, info = whole.train_whole_neumeta(P)
+    assert whole.inr_path(P).exists() and len(meta.describe()) == 9
+    assert whole.train_range(P) == (32, 64) and meta.spec.train_widths == (32, 64)
+    for gamma in P["whole_eval_gammas"]:
+        generated = whole.network_at(meta, gamma, samples=1)
+        assert _layer_shapes(generated) == _layer_shapes(thin_resnet20(gamma))
+    again, reused = whole.train_whole_neumeta(P)
+    assert reused["reused"]

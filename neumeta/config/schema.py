@@ -220,6 +220,13 @@ SCHEMA = {
     "seg_sweep_step": _int(1, 256),
     "seed_study_seeds": _int(many=True, min_len=1, lo=1),
     "whole_thin_gammas": _num(0, 0.99, many=True),
+    "whole_train_gamma": _num(0, 0.99),
+    "whole_eval_gammas": _num(0, 0.99, many=True, min_len=1),
+    "whole_inr_hidden": _int(1, 4096),
+    "whole_inr_layers": _int(1, 32),
+    "whole_inr_freqs": _int(0, 12),
+    "whole_inr_epochs": _int(1, 10_000),
+    "whole_inr_milestones": _int(many=True, lo=0),
 }
 
 
