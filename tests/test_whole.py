@@ -47,3 +47,39 @@ def test_the_whole_network_inr_trains_and_generates_the_thin_structure(tmp_path,
         assert _layer_shapes(generated) == _layer_shapes(thin_resnet20(gamma))
     again, reused = whole.train_whole_neumeta(P)
     assert reused["reused"]
+
+
+def test_the_follow_up_recipe_trains_stage_by_stage_and_resumes(tmp_path, monkeypatch):
+    """Nine stages front to back on the fixtures: heads passed on, SkipInit scalars trained from 0, the same INR
+    epochs as the paper recipe's row; a run killed after a stage resumes to bitwise the same INR."""
+    from neumeta.config.profiles import resolve_profile
+    from neumeta.experiments.whole import followup
+    from neumeta.training.loop import train_resumable
+    monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
+    P = resolve_profile("smoke", {"inr_limit_train": 16})
+    (meta, extra), info = followup.train_followup(P)
+    assert [h["stage"] for h in info["history"]] == list(range(1, 10))
+    assert (extra.scales != 0).all()  # every block's scalar moved away from its SkipInit 0
+    net = followup.followup_network(meta, extra, 0.5, samples=1)
+    assert _layer_shapes(net) == _layer_shapes(thin_resnet20(0.5)) and torch.equal(net.fc.weight, extra.fc.weight)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at(epoch):
+        if epoch == 4:
+            raise Stop
+    path = tmp_path / "killed.pt"
+    with pytest.raises(Stop):
+        train_resumable(path, followup.FollowUpTrainee(followup.metamorph(P), _train(P), P), stop_at)
+    (resumed, _), _ = train_resumable(path, followup.FollowUpTrainee(followup.metamorph(P), _train(P), P))
+    for a, b in zip(resumed.inr.state_dict().values(), meta.inr.state_dict().values()):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="must be equal"):
+        followup.check_epochs(dict(P, whole_followup_stage_epochs=2))
+
+
+def _train(P):
+    from neumeta.data import get_dataset
+    from neumeta.experiments.pretrained.base_models import resolve_data_root
+    return get_dataset("cifar10", "train", root=resolve_data_root(P))

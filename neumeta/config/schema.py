@@ -227,6 +227,7 @@ SCHEMA = {
     "whole_inr_freqs": _int(0, 12),
     "whole_inr_epochs": _int(1, 10_000),
     "whole_inr_milestones": _int(many=True, lo=0),
+    "whole_followup_stage_epochs": _int(1, 10_000),
 }
 
 

@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.whole.train cpu thin 0.5 &
     OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.whole.train cpu neumeta &   # the paper's recipe, all blocks
+    OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.whole.train cpu followup &  # the follow-up's recipe
 
 Every epoch is checkpointed; a killed run resumes where it stopped, and a finished model is reused.
 """
@@ -15,10 +16,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m neumeta.experiments.whole.train",
                                      description="Train (or resume) one network of the whole-network experiment.")
     parser.add_argument("profile")
-    parser.add_argument("network", choices=["thin", "neumeta"])
+    parser.add_argument("network", choices=["thin", "neumeta", "followup"])
     parser.add_argument("gamma", type=float, nargs="?", help="thin: the compression ratio of every block's inner width")
     args = parser.parse_args(argv)
     P = cli_profile(parser, args.profile)
+    if args.network == "followup":
+        from neumeta.experiments.whole.followup import train_followup
+        _, info = train_followup(P)
+        print(f"follow-up recipe INR: {info.get('train_seconds', 0) / 3600:.2f} h of training", flush=True)
+        return
     if args.network == "neumeta":
         from neumeta.experiments.whole.inr import train_whole_neumeta
         _, info = train_whole_neumeta(P)

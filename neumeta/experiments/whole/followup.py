@@ -1,0 +1,188 @@
+"""Whole-network NeuMeta with the follow-up's recipe (Sommariva et al., "How to Train Your Metamorphic Deep Neural
+Network", arXiv 2505.05510), as its code implements it, on the same INR, target and epochs as the paper's recipe:
+
+- **stages, front to back**: stage k makes block k metamorphic (blocks 0..k generated, the later ones the base
+  model's own); every stage trains ``whole_followup_stage_epochs`` epochs, so the nine stages share the paper-recipe
+  row's ``whole_inr_epochs`` (checked);
+- **heads passed on**: at its stage a block's heads start from the previous block's trained heads;
+- **SkipInit**: each generated block's residual branch is scaled by a learnable scalar that starts at 0 (applied to
+  its last convolution's weight and bias, BN being folded into the convolutions);
+- **two optimisers**: AdamW for the INR; the scalars and the classifier train beside it with their own (AdamW, no
+  weight decay);
+- **two micro-batches per step**: the first half of every batch at full width with the reconstruction loss (on the
+  generated blocks), the second half at a width drawn from the training range; cross-entropy on both.
+
+Not stated by the follow-up and chosen here (named beside the results): the scalars' optimiser and learning rate
+(the INR's), a constant learning rate within each stage, no EMA of the INR.
+"""
+import copy
+import dataclasses
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from neumeta.data import get_dataset
+from neumeta.experiments.pretrained.base_models import resolve_data_root
+from neumeta.experiments.whole.inr import inr_config, inr_path, metamorph, train_range
+from neumeta.experiments.whole.thin import BLOCKS, block_widths
+from neumeta.method.training import weighted_mse
+from neumeta.progress import progress
+from neumeta.store.checkpoints import checkpoint_path
+from neumeta.training.loop import Trainee, check_finite, cpu_state, limit_dataset, train_resumable
+
+FRONT_TO_BACK = BLOCKS  # layer1.0 ... layer3.2
+
+
+class BranchScalesAndHead(nn.Module):
+    """What trains beside the INR: one SkipInit scalar per block (0 at the start) and the classifier."""
+
+    def __init__(self, classifier):
+        super().__init__()
+        self.scales = nn.Parameter(torch.zeros(len(FRONT_TO_BACK)))
+        self.fc = copy.deepcopy(classifier).requires_grad_(True)
+
+
+def stage_of(epoch, P):
+    return min(epoch // P["whole_followup_stage_epochs"], len(FRONT_TO_BACK) - 1)
+
+
+def check_epochs(P):
+    total = P["whole_followup_stage_epochs"] * len(FRONT_TO_BACK)
+    if total != P["whole_inr_epochs"]:
+        raise ValueError(f"the follow-up's nine stages of whole_followup_stage_epochs = "
+                         f"{P['whole_followup_stage_epochs']} make {total} INR epochs; the paper recipe's row has "
+                         f"whole_inr_epochs = {P['whole_inr_epochs']}: they must be equal")
+    return total
+
+
+def stage_widths(meta, layer3_width, stage):
+    """Per inner group: the generated blocks (0..stage) at ``layer3_width``'s ratio, the later ones full."""
+    ratio = meta.spec.widths(layer3_width)
+    active = set(FRONT_TO_BACK[:stage + 1])
+    return tuple(w if g.block in active else g.size for w, g in zip(ratio, meta.spec.groups))
+
+
+def block_names(meta, blocks):
+    return [n for n in meta.spec.names if n.rpartition(".")[0].rpartition(".")[0] in blocks]
+
+
+def generate(inr, widths, names, noise, generator):
+    """One noisy draw of the tensors ``names`` at per-group ``widths`` (only those: later blocks cost nothing)."""
+    coords, out = inr.coordinates(widths), {}
+    for name in names:
+        raw, shape = coords[name]
+        y = inr.head_output(name, inr.features(raw, noise, 1, generator))
+        out[name] = (y / inr.spec.fan_in(name, shape)).reshape(shape)
+    return out
+
+
+def scaled(generated, extra, blocks):
+    """``generated`` with each block's residual branch scaled by its SkipInit scalar, plus the trained classifier."""
+    out = dict(generated)
+    for i, block in enumerate(FRONT_TO_BACK):
+        if block in blocks:
+            for p in ("weight", "bias"):
+                out[f"{block}.conv2.{p}"] = generated[f"{block}.conv2.{p}"] * extra.scales[i]
+    out.update({f"fc.{k}": v for k, v in extra.fc.named_parameters()})
+    return out
+
+
+class FollowUpTrainee(Trainee):
+    def __init__(self, meta, train_set, P):
+        self.meta, self.P, self.cfg = meta, P, inr_config(P)
+        self.epochs = check_epochs(P)
+        self.train_set = limit_dataset(train_set, self.cfg.limit_train, self.cfg.seed)
+        self.extra = BranchScalesAndHead(meta.target.net.fc)
+        self.opt = torch.optim.AdamW(meta.inr.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
+        self.opt_extra = torch.optim.AdamW(self.extra.parameters(), lr=self.cfg.lr, weight_decay=0.0)
+
+    def reuse(self, payload):
+        self.meta.inr.load_state_dict(payload["state_dict"])
+        self.extra.load_state_dict(payload["extra"])
+        return (self.meta.eval(), self.extra.eval()), dict(payload["meta"], reused=True)
+
+    def restore(self, partial):
+        self.meta.inr.load_state_dict(partial["state_dict"])
+        self.extra.load_state_dict(partial["extra"])
+        self.opt.load_state_dict(partial["optimizer"])
+        self.opt_extra.load_state_dict(partial["optimizer_extra"])
+
+    def _start_stage(self, stage):
+        """A block's heads start from the previous block's trained heads; its scalar starts at 0 (it is)."""
+        if stage == 0:
+            return
+        heads = self.meta.inr.heads
+        for new, old in zip(block_names(self.meta, {FRONT_TO_BACK[stage]}),
+                            block_names(self.meta, {FRONT_TO_BACK[stage - 1]})):
+            heads[new.replace(".", "/")].load_state_dict(heads[old.replace(".", "/")].state_dict())
+
+    def train_epoch(self, epoch):
+        P, cfg, meta = self.P, self.cfg, self.meta
+        stage = stage_of(epoch, P)
+        if epoch == stage * P["whole_followup_stage_epochs"]:
+            self._start_stage(stage)
+        blocks = set(FRONT_TO_BACK[:stage + 1])
+        names = block_names(meta, blocks)
+        truth = {n: meta.target.ground_truth()[n].detach() for n in names}
+        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        torch.manual_seed(gen.initial_seed())  # augmentation, seeded as the batch order
+        lo, hi = train_range(P)
+        meta.inr.train()
+        loss_sum = correct = seen = 0
+        loader = DataLoader(self.train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
+        bar = progress(loader, desc=f"follow-up stage {stage + 1}/9 epoch {epoch + 1}/{self.epochs}", leave=False)
+        for step, (x, y) in enumerate(bar, start=1):
+            half = len(y) // 2 or len(y)
+            full = generate(meta.inr, stage_widths(meta, hi, stage), names, cfg.noise, gen)
+            width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
+            drawn = generate(meta.inr, stage_widths(meta, width, stage), names, cfg.noise, gen)
+            out_full = meta.target(x[:half], scaled(full, self.extra, blocks))
+            out_drawn = meta.target(x[half:], scaled(drawn, self.extra, blocks)) if half < len(y) else out_full[:0]
+            logits = torch.cat([out_full, out_drawn])
+            loss = F.cross_entropy(logits, y) + cfg.lambda_rec * weighted_mse(full, truth)
+            check_finite(loss, epoch + 1, step)
+            self.opt.zero_grad(set_to_none=True), self.opt_extra.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.clip_value > 0:
+                torch.nn.utils.clip_grad_value_(meta.inr.parameters(), cfg.clip_value)
+            self.opt.step(), self.opt_extra.step()
+            loss_sum, seen = loss_sum + loss.item() * len(y), seen + len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", d=width, refresh=False)
+        return {"stage": stage + 1, "train_loss": loss_sum / seen, "train_acc": 100.0 * correct / seen,
+                "scales": [round(float(s), 4) for s in self.extra.scales.detach()]}
+
+    def state(self):
+        return {"state_dict": cpu_state(self.meta.inr.state_dict()), "extra": cpu_state(self.extra.state_dict()),
+                "optimizer": self.opt.state_dict(), "optimizer_extra": self.opt_extra.state_dict()}
+
+    def finish(self, history, train_seconds):
+        info = {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self.cfg).items()},
+                "history": history, "train_seconds": train_seconds, "epochs": self.epochs,
+                "stage_epochs": self.P["whole_followup_stage_epochs"], "selection": "last epoch"}
+        payload = {"state_dict": cpu_state(self.meta.inr.state_dict()), "extra": cpu_state(self.extra.state_dict()),
+                   "meta": info}
+        return payload, ((self.meta.eval(), self.extra.eval()), dict(info, reused=False))
+
+
+def followup_path(P, dataset="cifar10"):
+    key = {"paper_recipe_row": inr_path(P, dataset).name, "recipe": "follow-up (Sommariva et al.)",
+           "stage_epochs": P["whole_followup_stage_epochs"], "order": list(FRONT_TO_BACK)}
+    return checkpoint_path(P["profile"], f"neumeta-whole-followup-resnet20-{dataset}", key)
+
+
+def train_followup(P, dataset="cifar10"):
+    """The follow-up recipe's INR and its scalars and classifier, trained (or reused): ``((meta, extra), info)``."""
+    meta = metamorph(P, dataset)
+    train = get_dataset(dataset, "train", root=resolve_data_root(P))
+    return train_resumable(followup_path(P, dataset), FollowUpTrainee(meta, train, P))
+
+
+@torch.no_grad()
+def followup_network(meta, extra, gamma, **merge):
+    """The follow-up recipe's ResNet-20 with every block at ``gamma``: generated, scaled, its own classifier."""
+    widths = block_widths(gamma)
+    generated = meta.weights(widths, **merge)
+    return meta.target.materialise(scaled(generated, extra, set(FRONT_TO_BACK)), meta.widths(widths))
