@@ -228,6 +228,9 @@ SCHEMA = {
     "whole_inr_epochs": _int(1, 10_000),
     "whole_inr_milestones": _int(many=True, lo=0),
     "whole_followup_stage_epochs": _int(1, 10_000),
+    "whole_prune_criteria": Rule("choice", choices=CRITERIA, many=True, min_len=1),
+    "whole_limit_train": _int(0),
+    "whole_test_images": _int(0),
 }
 
 

@@ -49,6 +49,7 @@ ITEMS = (
 )
 BEYOND = (  # what this artifact adds to the paper, on the same map
     Item("Beyond the paper: the public API on a network of your own", "01_quickstart", "quickstart_accuracy"),
+    Item("Beyond the paper: every block of ResNet-20 resized by one INR", "92_whole_network", "whole_scores"),
 )
 
 

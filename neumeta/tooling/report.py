@@ -22,6 +22,7 @@ from neumeta.experiments.similarity import report as similarity
 from neumeta.experiments.table1 import report as table1
 from neumeta.experiments.table2 import report as table2
 from neumeta.experiments.vae import report as vae
+from neumeta.experiments.whole import report as whole
 from neumeta.store.atomic import atomic_write
 from neumeta.store.results import FIGURES_ROOT, REPO_ROOT
 from neumeta.tooling import blocks, gallery
@@ -41,6 +42,7 @@ BLOCKS = {
     "ablations": ablations.ablations, "ablation_frontier": ablations.frontier, "figure10": ablations.figure10,
     "table1": table1.table1, "quickstart": quickstart.quickstart, "quickstart_headline": quickstart.headline,
     "segmentation": segmentation.segmentation, "segmentation_headline": segmentation.segmentation_headline,
+    "whole": whole.whole, "whole_headline": whole.whole_headline,
 }
 MARKER = re.compile(r"<!-- results:(\w+) -->.*?<!-- /results:\1 -->", re.S)
 OPENING = re.compile(r"<!-- (/?)results:(\w+) -->")

@@ -42,13 +42,15 @@ def segmentation(profile="cpu"):
     layout = pages.stored(profile, NOTEBOOK, "segmentation_table.csv")
     scores = pages.stored(profile, NOTEBOOK, "segmentation_scores.csv")
     comparisons = pages.stored(profile, NOTEBOOK, "segmentation_comparisons.csv", columns=("verdict",))
+    figures = f"../../figures/{profile}/{NOTEBOOK}"
     return "\n".join([
+        f"![mIoU against width]({figures}/segmentation_miou_vs_width.png)", "",
         "**The paper's table**, γ of the block `encoder.layer3.1` (paper: PASCAL VOC 2012, ours: CamVid):", "",
         _paper_table(layout), "", "**Every model** at the evaluated widths (test split):", "", _miou_table(scores), "",
         "**NeuMeta against each method at the same width** (mIoU points, paired 95 % bootstrap interval over test "
         "images):", "", *_comparison_lines(comparisons), "",
         pages.source(profile, NOTEBOOK, "segmentation_table.csv", "segmentation_scores.csv",
-                     "segmentation_comparisons.csv")])
+                     "segmentation_comparisons.csv"), "", f"![Predicted masks]({figures}/segmentation_masks.png)"])
 
 
 def segmentation_headline(profile="cpu"):

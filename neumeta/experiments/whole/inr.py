@@ -37,7 +37,7 @@ def inr_config(P):
                           weight_decay=P["inr_weight_decay"], milestones=tuple(P["whole_inr_milestones"]),
                           clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
                           lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], seed=inr_seed(P),
-                          limit_train=P["inr_limit_train"], rec_warmup_steps=P["inr_rec_warmup_steps"],
+                          limit_train=P["whole_limit_train"] or P["inr_limit_train"], rec_warmup_steps=P["inr_rec_warmup_steps"],
                           rec_warmup_lr=P["inr_rec_warmup_lr"])
 
 

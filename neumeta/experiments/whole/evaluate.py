@@ -1,0 +1,56 @@
+"""Every row of the whole-network table scored on the CIFAR-10 test set: per-image predictions, parameters and FLOPs
+of each network at each gamma."""
+import torch
+
+from neumeta.baselines.pruning import calibration_batches, fine_tune
+from neumeta.experiments.whole.followup import followup_network
+from neumeta.experiments.whole.inr import network_at
+from neumeta.experiments.whole.pruning import prune_all_blocks
+from neumeta.metrics import count_flops, count_parameters, predict
+from neumeta.progress import progress
+
+INPUT_SHAPE = (3, 32, 32)
+
+
+def first_images(test, count):
+    """The first ``count`` images of a decoded test set (0: all of them)."""
+    if not count or count >= len(test):
+        return test
+    return torch.utils.data.TensorDataset(*(t[:count] for t in test.tensors))
+
+
+def size_of(net):
+    return {"params": count_parameters(net), "flops": count_flops(net, INPUT_SHAPE)}
+
+
+def score(net, test):
+    """``(predictions, size)`` of ``net`` on ``test``."""
+    preds, _ = predict(net.eval(), test)
+    return preds, size_of(net)
+
+
+def score_neumeta(rows, meta, extra, test, P):
+    """``rows[(method, gamma)] = (predictions, size)`` of both recipes at every evaluated gamma (K-sample merge)."""
+    for gamma in progress(P["whole_eval_gammas"], desc="NeuMeta gammas"):
+        rows["NeuMeta (paper recipe)", gamma] = score(network_at(meta, gamma, samples=P["inr_eval_samples"]), test)
+        if extra is not None:
+            rows["NeuMeta (follow-up recipe)", gamma] = score(
+                followup_network(extra[0], extra[1], gamma, samples=P["inr_eval_samples"]), test)
+    return rows
+
+
+def score_pruning(rows, base, train, test, P):
+    """Global pruning of the base model at every evaluated gamma by each criterion, and the first criterion's
+    networks fine-tuned at the thin networks' gammas."""
+    calibration = calibration_batches(train, P["prune_calib_batches"], P["prune_calib_batch_size"], P["seed"])
+    example = torch.zeros(1, *INPUT_SHAPE)
+    for criterion in P["whole_prune_criteria"]:
+        for gamma in progress(P["whole_eval_gammas"], desc=f"{criterion} pruning"):
+            pruned = prune_all_blocks(base, gamma, criterion, example, calibration, P["prune_iterative_steps"],
+                                      P["seed"])
+            rows[f"pruning: {criterion}", gamma] = score(pruned, test)
+            if criterion == P["whole_prune_criteria"][0] and gamma in P["whole_thin_gammas"]:
+                tuned = fine_tune(pruned, train, P["prune_finetune_steps"], P["prune_finetune_lr"],
+                                  P["prune_finetune_batch_size"], P["seed"])
+                rows[f"pruning: {criterion} + fine-tune", gamma] = score(tuned, test)
+    return rows

@@ -1,0 +1,48 @@
+"""Global structured pruning of the base ResNet-20 to a thin network's widths: every residual block's inner channels
+(``conv1``'s outputs; its BN and ``conv2``'s inputs follow) pruned at once by torch-pruning to
+floor((1 - gamma) C + 0.5), in ``iterative_steps`` steps of ``MetaPruner``, with Figure 5's criteria
+(``neumeta.baselines.pruning``); optionally followed by a short fine-tune of the whole network."""
+import copy
+
+import torch
+import torch_pruning as tp
+
+from neumeta.baselines.pruning import HessianImportance, NEEDS_GRADIENTS, importance, per_sample_gradients
+from neumeta.experiments.whole.thin import STAGES, block_widths
+
+
+def _inner_widths(net):
+    return {b: net.get_submodule(f"{b}.conv1").out_channels for b in block_widths(0.0)}
+
+
+def prune_all_blocks(base, gamma, criterion, example_input, calibration=(), iterative_steps=5, seed=0):
+    """A copy of ``base`` with every block's inner width at ``gamma``; ``calibration``: (x, y) batches for the
+    gradient criteria."""
+    pruned = copy.deepcopy(base).eval()
+    widths = block_widths(gamma)
+    ratios = {pruned.get_submodule(f"{b}.conv1"): 1.0 - (w + 1e-6) / STAGES[b.split(".")[0]]
+              for b, w in widths.items() if w < STAGES[b.split(".")[0]]}
+    if not ratios:
+        return pruned
+    if criterion in NEEDS_GRADIENTS and not calibration:
+        raise ValueError(f"criterion {criterion!r} needs calibration batches")
+    imp = importance(criterion)
+    torch.manual_seed(seed)  # the random criterion
+    pruner = tp.pruner.MetaPruner(pruned, example_input, importance=imp, iterative_steps=iterative_steps,
+                                  pruning_ratio_dict=ratios, pruning_ratio=0.0, ignored_layers=[pruned.fc])
+    for _ in range(iterative_steps):
+        if criterion == "taylor":
+            for p in pruned.parameters():  # zeros, not None: torch-pruning scores every group
+                p.grad = torch.zeros_like(p)
+            for x, y in calibration:
+                torch.nn.functional.cross_entropy(pruned(x), y).backward()
+        elif criterion == "hessian":
+            assert isinstance(imp, HessianImportance)
+            imp.zero_grad()
+            for x, y in calibration:
+                imp.add_samples(pruned, per_sample_gradients(pruned, pruned, x, y))
+        pruner.step()
+    pruned.zero_grad(set_to_none=True)
+    if _inner_widths(pruned) != widths:  # never report a point at widths other than the ones asked for
+        raise RuntimeError(f"{criterion} pruning reached {_inner_widths(pruned)}, not {widths}")
+    return pruned.eval()
