@@ -23,6 +23,8 @@ NOTEBOOK_ROLE = {
                     "(sample-and-merge), the INR-size frontier",
     "90_segmentation": "the paper's segmentation table on CamVid: a U-Net whose encoder block NeuMeta resizes, against "
                        "Individual and Slimmable U-Nets and torch-pruning, dataset-level mIoU with paired intervals",
+    "91_seeds": "beyond the paper: more training seeds of the headline comparisons (Table 2, Figure 5 MNIST), each "
+                "reading's interval over seeds and test images and its verdict",
     "92_whole_network": "beyond the paper: one INR for all nine blocks of ResNet-20 (the paper's and the follow-up's "
                         "recipes) against thin networks trained from scratch and global pruning, at every γ",
     "80_table1": "Table 1: each method's properties (resizable, generalises, checkpoint-free, ...) decided by checks "

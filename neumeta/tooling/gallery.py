@@ -19,6 +19,8 @@ class Figure:
 
 
 FIGURES = {
+    "seed_intervals": Figure("Each comparison's single-run interval (test images) beside its interval over training "
+                             "seeds and test images, with the verdict.", "", ("seed_table2", "seed_figure5")),
     "whole_accuracy_vs_params": Figure("ResNet-20 with every block resized: test accuracy against the whole "
                                        "network's parameters for both NeuMeta recipes, thin networks and pruning; "
                                        "Table 2's single-block rows dashed.", "", ("whole_scores",

@@ -17,6 +17,7 @@ from neumeta.experiments.inr import report as inr
 from neumeta.experiments.pretrained import report as pretrained
 from neumeta.experiments.pruning import report as pruning
 from neumeta.experiments.quickstart import report as quickstart
+from neumeta.experiments.seeds import report as seeds
 from neumeta.experiments.segmentation import report as segmentation
 from neumeta.experiments.similarity import report as similarity
 from neumeta.experiments.table1 import report as table1
@@ -43,6 +44,7 @@ BLOCKS = {
     "table1": table1.table1, "quickstart": quickstart.quickstart, "quickstart_headline": quickstart.headline,
     "segmentation": segmentation.segmentation, "segmentation_headline": segmentation.segmentation_headline,
     "whole": whole.whole, "whole_headline": whole.whole_headline,
+    "seeds": seeds.seeds, "seeds_headline": seeds.seeds_headline,
 }
 MARKER = re.compile(r"<!-- results:(\w+) -->.*?<!-- /results:\1 -->", re.S)
 OPENING = re.compile(r"<!-- (/?)results:(\w+) -->")

@@ -58,3 +58,27 @@ def train(P, run, seed):
         seed_everything(Q["seed"])
         return train_neumeta("lenet", "mnist", Q)[2]
     return vae.train_vae_neumeta("mnist", Q)[2]
+
+
+def plan(P):
+    """Every run at every seed: built or not, and its hours (measured where built; else seed 0's as the
+    estimate, the same recipe on the same data)."""
+    import pandas as pd
+
+    from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path
+
+    def hours(files):
+        return sum(load_checkpoint(f)["meta"].get("train_seconds", 0.0) for f in files) / 3600
+    rows = []
+    for run in RUNS:
+        committed = checkpoints(P, run, 0)
+        estimate = hours(committed) if all(is_built(f) for f in committed) else float("nan")
+        for seed in [0, *P["seed_study_seeds"]]:
+            files = checkpoints(P, run, seed)
+            built = all(is_built(f) for f in files)
+            state = "built" if built else "partial" if any(partial_path(f).exists() for f in files) else "to train"
+            rows.append(dict(run=run, seed=seed, state=state, hours=hours(files) if built else estimate,
+                             hours_are="measured" if built else "estimated (seed 0's)",
+                             command="" if seed == 0 else
+                             f"python -m neumeta.experiments.seeds.train {P['profile']} {run} {seed}"))
+    return pd.DataFrame(rows)

@@ -1,0 +1,92 @@
+"""The seed study's per-image predictions: every seed of a run scored as its notebook scores seed 0.
+
+Seed 0 is read from the notebook that made it (its stored per-image predictions: 20's NeuMeta sweep, 30's Table 2,
+40's pruning), so the study adds runs and never recomputes a committed number (where that notebook has not run in
+the profile, seed 0 is scored here too); the other seeds are scored here with the same protocol (the K-sample merge with the same noise and draws, the same pruning settings). Every array is
+``[seeds, images]`` on the same test images, the order of ``seeds``.
+"""
+import numpy as np
+
+from neumeta.evaluation.eval_sets import eval_set
+from neumeta.evaluation.logits import width_logits
+from neumeta.evaluation.trunk import TrunkFeatures, has_shared_trunk
+from neumeta.experiments.inr.experiment import train_neumeta
+from neumeta.experiments.pretrained.base_models import resolve_data_root
+from neumeta.experiments.pruning.runs import load_panel, prepare_panel, prune_and_score
+from neumeta.experiments.seeds.runs import seeded
+from neumeta.experiments.table2.jobs import train_individual
+from neumeta.metrics import predict
+from neumeta.progress import progress
+from neumeta.seed import seed_everything
+from neumeta.store.results import read_predictions
+
+
+def stored(P):
+    """The per-image predictions notebooks 20, 30 and 40 stored (seed 0 of every run); ``{}`` for a notebook
+    that has not run in this profile."""
+    saved = {}
+    for key, name, notebook in (("20", "width_sweep_predictions", "20_neumeta"),
+                                ("30", "table2_predictions", "30_table2"), ("40", "pruning_predictions", "40_pruning")):
+        try:
+            saved[key] = read_predictions(name, P["profile"], notebook=notebook)
+        except FileNotFoundError as err:
+            print(f"{err}: its seed 0 is scored here")
+            saved[key] = {}
+    return saved
+
+
+def labels_of(P, dataset):
+    return eval_set(dataset, "test", resolve_data_root(P)).tensors[1].numpy()
+
+
+def neumeta_widths(P, arch, dataset, run, seeds, widths, saved):
+    """``{d: [seeds, images]}`` of NeuMeta's K-sample merge for each INR of ``run``."""
+    out = {d: [] for d in widths}
+    test = eval_set(dataset, "test", resolve_data_root(P))
+    data = None
+    for seed in seeds:
+        if seed == 0 and all(f"{dataset}|acc_merged|d={d}" in saved["20"] for d in widths):
+            for d in widths:
+                out[d].append(saved["20"][f"{dataset}|acc_merged|d={d}"])
+            continue
+        Q = seeded(P, run, seed)
+        seed_everything(Q["seed"])
+        inr, target, _ = train_neumeta(arch, dataset, Q)
+        if data is None or run == "lenet-chain":  # an INR seed shares its target; a chain seed has its own
+            data = TrunkFeatures(target.net, test) if has_shared_trunk(target.net) else test
+        for d in progress(widths, desc=f"{arch} seed {seed}"):
+            logits = width_logits(inr, target, data, d, samples=Q["inr_eval_samples"], noise=Q["inr_noise"],
+                                  seed=Q["seed"])
+            out[d].append(logits.argmax(1).numpy())
+    return {d: np.stack(v) for d, v in out.items()}
+
+
+def individual_d16(P, seeds, saved):
+    """``[seeds, images]`` of the Individual ResNet-20 at d = 16."""
+    test = eval_set("cifar10", "test", resolve_data_root(P))
+    rows = []
+    for seed in seeds:
+        if seed == 0 and "cifar10|Individual|trained at d|d=16" in saved["30"]:
+            rows.append(saved["30"]["cifar10|Individual|trained at d|d=16"])
+            continue
+        model, _ = train_individual("cifar10", 16, seeded(P, "resnet20-d16", seed))
+        rows.append(predict(model.eval(), test)[0].numpy())
+    return np.stack(rows)
+
+
+def lenet_pruning(P, seeds, criteria, widths, saved):
+    """``{(criterion, d): [seeds, images]}``: each chain seed's base LeNet pruned as notebook 40 prunes it."""
+    out = {(c, d): [] for c in criteria for d in widths}
+    for seed in seeds:
+        if seed == 0 and all(f"mnist|{c}|d={d}" in saved["40"] for c, d in out):
+            for c, d in out:
+                out[c, d].append(saved["40"][f"mnist|{c}|d={d}"])
+            continue
+        Q = seeded(P, "lenet-chain", seed)
+        panel, reason = load_panel("mnist", "lenet", Q)
+        if panel is None:
+            raise RuntimeError(f"the LeNet chain at seed {seed} cannot be scored: {reason}")
+        prepare_panel(panel, Q)
+        for c, d in progress(list(out), desc=f"LeNet pruning seed {seed}"):
+            out[c, d].append(np.asarray(prune_and_score(panel, d, c, False, Q)[0]))
+    return {k: np.stack(v) for k, v in out.items()}

@@ -1,0 +1,34 @@
+"""The result blocks of notebook 91: every comparison's single-run reading beside its interval over seeds and test
+images, with its verdict, and the README's one headline line."""
+from neumeta import pages
+
+NOTEBOOK = "91_seeds"
+
+
+def _rows(t):
+    return [[r.figure, f"{r.a} − {r.b}", r.width, f"{r.seeds_a} × {r.seeds_b}",
+             pages.interval(r.single_diff, r.single_low, r.single_high),
+             pages.interval(r.seed_diff, r.seed_low, r.seed_high), r.verdict] for r in t.itertuples()]
+
+
+def seeds(profile="cpu"):
+    """Table 2's comparisons and Figure 5's (MNIST) that do not hold at every seed."""
+    t2 = pages.stored(profile, NOTEBOOK, "seed_table2.csv", columns=("verdict",))
+    f5 = pages.stored(profile, NOTEBOOK, "seed_figure5.csv", columns=("verdict",))
+    counts = f5.verdict.value_counts()
+    header = ["figure", "comparison", "width", "seeds", "one run [95 % CI]", "seeds and images [95 % CI]", "verdict"]
+    return "\n".join([
+        pages.markdown(_rows(t2), header), "",
+        "**Figure 5 (MNIST)**: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + "; those that do not hold at "
+        "every seed:", "", pages.markdown(_rows(f5[f5.verdict != "holds at every seed"]), header), "",
+        f"![Intervals](../../figures/{profile}/{NOTEBOOK}/seed_intervals.png)", "",
+        pages.source(profile, NOTEBOOK, "seed_table2.csv", "seed_figure5.csv")])
+
+
+def seeds_headline(profile="cpu"):
+    """One line: the Table 2 readings whose meaning changed with more seeds."""
+    t2 = pages.stored(profile, NOTEBOOK, "seed_table2.csv", columns=("verdict",))
+    changed = t2[~t2.verdict.isin(["holds at every seed"]) & ~t2.verdict.str.endswith("stays within noise")]
+    said = "; ".join(f"NeuMeta − {r.b} at d = {r.width}: {r.verdict}" for r in changed.itertuples())
+    return ("More training seeds: every Table 2 reading holds at every seed or stays within noise." if not said else
+            f"More training seeds change these Table 2 readings: {said}.")

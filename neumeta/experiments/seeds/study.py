@@ -1,0 +1,60 @@
+"""The seed study's comparisons: each single-run reading beside its interval over seeds and test images together,
+with the verdict of the rules ``neumeta.variation`` wrote down before the runs.
+
+A comparison whose single-run interval lies on one side of 0 is a claim (A > B or A < B); the seeds then say
+whether it holds at every seed, on average, or not. A single-run reading *within noise* makes no claim: the
+seed-and-image interval is reported, and a verdict only says whether the seeds make it a finding.
+"""
+import pandas as pd
+
+from neumeta.stats import paired_difference
+from neumeta.variation import seed_image_interval, seed_verdict
+
+COLUMNS = ["figure", "a", "b", "width", "gamma", "seeds_a", "seeds_b", "single_diff", "single_low", "single_high",
+           "single_verdict", "seed_diff", "seed_low", "seed_high", "verdict", "pairs_holding", "pairs"]
+
+
+def compare(figure, a, b, width, gamma, preds_a, preds_b, labels, seed=0):
+    """One row: ``preds_a`` / ``preds_b`` are [seeds, images] (seed 0 first: the committed model)."""
+    single = paired_difference(preds_a[0], preds_b[0], labels, seed=seed)
+    row = dict(figure=figure, a=a, b=b, width=width, gamma=gamma, seeds_a=len(preds_a), seeds_b=len(preds_b),
+               single_diff=single["diff"], single_low=single["ci_low"], single_high=single["ci_high"],
+               single_verdict=single["verdict"])
+    if single["verdict"] == "within noise":
+        diff, low, high = seed_image_interval(preds_a == labels, preds_b == labels, seed=seed)
+        found = "becomes A > B" if low > 0 else "becomes A < B" if high < 0 else "stays within noise"
+        return dict(row, seed_diff=diff, seed_low=low, seed_high=high, verdict=f"no single-run claim; {found}",
+                    pairs_holding=None, pairs=len(preds_a) * len(preds_b))
+    claim = 1 if single["verdict"] == "A > B" else -1
+    result = seed_verdict(preds_a, preds_b, labels, claim, seed=seed)
+    return dict(row, seed_diff=result["diff"], seed_low=result["ci_low"], seed_high=result["ci_high"],
+                verdict=result["verdict"], pairs_holding=result["pairs_holding"], pairs=result["pairs"])
+
+
+def table2_rows(neumeta, individual16, saved, widths, labels, seed=0):
+    """Table 2 (CIFAR-10): NeuMeta's INR seeds against Individual (d = 16: its seeds; elsewhere one model, the
+    base model at d = 64), INN and Slimmable (one model each, from notebook 30) at every gamma."""
+    t2, full = saved["30"], max(widths)
+    rows = []
+    for d in widths:
+        others = {"Individual": individual16 if d == 16 else t2.get(f"cifar10|Individual|trained at d|d={d}"),
+                  "INN": t2.get(f"cifar10|INN|sampled|d={d}")}
+        slim = [k for k in (f"cifar10|Slimmable|own BN|d={d}", f"cifar10|Slimmable|borrowed BN (d=32)|d={d}") if k in t2]
+        others["Slimmable"] = t2[slim[0]] if slim else None
+        for name, preds in others.items():
+            if preds is not None:
+                preds = preds if preds.ndim == 2 else preds[None]
+                rows.append(compare("Table 2", "NeuMeta", name, d, round(100 * (1 - d / full)), neumeta[d], preds,
+                                    labels, seed))
+    return rows
+
+
+def figure5_rows(neumeta, pruned, labels, full, seed=0):
+    """Figure 5 (MNIST, LeNet): NeuMeta against each pruning criterion, every chain seed's own base model."""
+    return [compare("Figure 5 (MNIST)", "NeuMeta", criterion, d, round(100 * (1 - d / full)), neumeta[d], preds,
+                    labels, seed)
+            for (criterion, d), preds in pruned.items() if d in neumeta]
+
+
+def as_table(rows):
+    return pd.DataFrame(rows, columns=COLUMNS)
