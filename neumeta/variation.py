@@ -50,3 +50,18 @@ def seed_verdict(preds_a, preds_b, labels, claim, confidence=0.95, seed=0):
     verdict = HOLDS_EVERYWHERE if everywhere and on_average else HOLDS_ON_AVERAGE if on_average else DOES_NOT_HOLD
     return {"diff": diff, "ci_low": low, "ci_high": high, "verdict": verdict, "pairs": len(pairs),
             "pairs_holding": sum((p["ci_low"] > 0) if claim > 0 else (p["ci_high"] < 0) for p in pairs)}
+
+
+def seed_verdict_of_values(values_a, values_b, claim, confidence=0.95, seed=0):
+    """``seed_verdict`` for a per-image quantity (a VAE's importance-weighted -log p(x), say): ``values_a`` /
+    ``values_b`` are [seeds, images]; ``claim`` +1 for "A > B", -1 for "A < B" (in the quantity's own units)."""
+    from neumeta.stats import paired_mean_difference
+    a, b = np.asarray(values_a, dtype=np.float64), np.asarray(values_b, dtype=np.float64)
+    pairs = [paired_mean_difference(va, vb, confidence) for va in a for vb in b]
+    holds = [(p["ci_low"] > 0) if claim > 0 else (p["ci_high"] < 0) for p in pairs]
+    diff, low, high = seed_image_interval(a, b, confidence, seed=seed)
+    diff, low, high = diff / 100, low / 100, high / 100  # seed_image_interval reports points of a 0/1 quantity
+    on_average = low > 0 if claim > 0 else high < 0
+    verdict = HOLDS_EVERYWHERE if all(holds) and on_average else HOLDS_ON_AVERAGE if on_average else DOES_NOT_HOLD
+    return {"diff": diff, "ci_low": low, "ci_high": high, "verdict": verdict, "pairs": len(pairs),
+            "pairs_holding": sum(holds)}

@@ -60,3 +60,19 @@ def test_one_seed_each_is_the_image_only_interval_in_width():
 def test_bad_shapes_are_one_clear_error():
     with pytest.raises(ValueError, match="same images"):
         seed_image_interval(np.ones((2, 5)), np.ones((2, 6)))
+
+
+def test_the_verdict_rules_for_a_per_image_quantity():
+    """Lower -log p(x) is better: A's seeds all 1 nat below B's holds everywhere; one seed level with B makes the
+    claim hold on average at most; no difference does not hold."""
+    from neumeta.variation import seed_verdict_of_values
+    rng = np.random.default_rng(3)
+    noise = rng.standard_normal((3, 2000))
+    b = 100 + noise
+    a = 99 + rng.standard_normal((3, 2000)) * 0.2 + noise
+    result = seed_verdict_of_values(a, b, claim=-1)
+    assert result["verdict"] == HOLDS_EVERYWHERE and -1.1 < result["diff"] < -0.9 and result["ci_high"] < 0
+    mixed = a.copy()
+    mixed[0] = b[0] + rng.standard_normal(2000) * 0.2  # one seed no better than B
+    assert seed_verdict_of_values(mixed, b, claim=-1)["verdict"] in (HOLDS_ON_AVERAGE, DOES_NOT_HOLD)
+    assert seed_verdict_of_values(b + 0.01 * rng.standard_normal((3, 2000)), b, claim=-1)["verdict"] == DOES_NOT_HOLD

@@ -90,3 +90,33 @@ def lenet_pruning(P, seeds, criteria, widths, saved):
         for c, d in progress(list(out), desc=f"LeNet pruning seed {seed}"):
             out[c, d].append(np.asarray(prune_and_score(panel, d, c, False, Q)[0]))
     return {k: np.stack(v) for k, v in out.items()}
+
+
+def _vae_models(P, seeds, widths):
+    """``{(method, width, seed): model}``: NeuMeta's VAE decoder at ``widths`` for each INR seed, and the
+    Individual VAEs (one seed; 64 is the pretrained VAE) at those of ``widths`` that exist."""
+    from neumeta.experiments.vae import experiment as vae
+    models = {}
+    for seed in seeds:
+        Q = seeded(P, "vae-inr", seed)
+        inr, target, _ = vae.train_vae_neumeta("mnist", Q)
+        for w in widths:
+            models["NeuMeta", w, seed] = vae.neumeta_vae(inr, target, w, Q)
+    for w in widths:
+        if w == 64 or w in P["vae_individual_widths"]:
+            models["Individual", w, 0] = vae.train_base_vae("mnist", P, width=None if w == 64 else w)[0]
+    return models
+
+
+def vae_iwae(P, seeds, widths, k=None):
+    """``{(method, width): [seeds, images]}`` of the importance-weighted -log p(x) with ``k`` draws (default
+    ``vae_iwae_k``) on the first ``vae_iwae_images`` test images, the same draws for every model."""
+    from neumeta.experiments.vae import experiment as vae
+    from neumeta.experiments.vae.evaluate import per_image_metrics
+    test_x = vae.images("mnist", "test", P)[:P["vae_iwae_images"]]
+    out = {}
+    for (method, w, seed), model in progress(_vae_models(P, seeds, widths).items(), desc="VAE decoders"):
+        values = per_image_metrics(model, test_x, vae.likelihood("mnist"), k or P["vae_iwae_k"],
+                                   P["vae_iwae_images"], seed=P["seed"])["iwae"]
+        out.setdefault((method, w), []).append(values)
+    return {key: np.stack(v) for key, v in out.items()}

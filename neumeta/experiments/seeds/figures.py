@@ -17,7 +17,7 @@ def intervals(rows):
     ax.axvline(0, color="k", lw=0.8)
     labels = [f"{r.figure}: {r.a} − {r.b}, d = {r.width} ({r.verdict})" for r in rows.itertuples()]
     ax.set_yticks(y, labels, fontsize=6)
-    ax.set_xlabel("difference in test accuracy (points)")
+    ax.set_xlabel("A − B: test accuracy (points); Figure 7: −log p(x) (nats)")
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig

@@ -15,14 +15,23 @@ def seeds(profile="cpu"):
     """Table 2's comparisons and Figure 5's (MNIST) that do not hold at every seed."""
     t2 = pages.stored(profile, NOTEBOOK, "seed_table2.csv", columns=("verdict",))
     f5 = pages.stored(profile, NOTEBOOK, "seed_figure5.csv", columns=("verdict",))
+    f7 = pages.stored(profile, NOTEBOOK, "seed_figure7.csv", columns=("verdict",))
+    conv = pages.stored(profile, NOTEBOOK, "seed_iwae_convergence.csv")
     counts = f5.verdict.value_counts()
+    k_rows = [[r.method, r.width, r.k, pages.number(r.nll), pages.interval(r.minus_first_k, r.ci_low, r.ci_high)]
+              for r in conv.itertuples()]
     header = ["figure", "comparison", "width", "seeds", "one run [95 % CI]", "seeds and images [95 % CI]", "verdict"]
     return "\n".join([
         pages.markdown(_rows(t2), header), "",
         "**Figure 5 (MNIST)**: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + "; those that do not hold at "
         "every seed:", "", pages.markdown(_rows(f5[f5.verdict != "holds at every seed"]), header), "",
+        "**Figure 7 (MNIST VAE)**, importance-weighted −log p(x) in nats (lower is better):", "",
+        pages.markdown(_rows(f7), header), "", "**How converged the IWAE estimate is** (same images):", "",
+        pages.markdown(k_rows, ["model", "decoder width", "k", "−log p(x) (nats)", "minus the smallest k [95 % CI]"]),
+        "",
         f"![Intervals](../../figures/{profile}/{NOTEBOOK}/seed_intervals.png)", "",
-        pages.source(profile, NOTEBOOK, "seed_table2.csv", "seed_figure5.csv")])
+        pages.source(profile, NOTEBOOK, "seed_table2.csv", "seed_figure5.csv", "seed_figure7.csv",
+                     "seed_iwae_convergence.csv")])
 
 
 def seeds_headline(profile="cpu"):

@@ -7,8 +7,8 @@ seed-and-image interval is reported, and a verdict only says whether the seeds m
 """
 import pandas as pd
 
-from neumeta.stats import paired_difference
-from neumeta.variation import seed_image_interval, seed_verdict
+from neumeta.stats import paired_difference, paired_mean_difference
+from neumeta.variation import seed_image_interval, seed_verdict, seed_verdict_of_values
 
 COLUMNS = ["figure", "a", "b", "width", "gamma", "seeds_a", "seeds_b", "single_diff", "single_low", "single_high",
            "single_verdict", "seed_diff", "seed_low", "seed_high", "verdict", "pairs_holding", "pairs"]
@@ -54,6 +54,43 @@ def figure5_rows(neumeta, pruned, labels, full, seed=0):
     return [compare("Figure 5 (MNIST)", "NeuMeta", criterion, d, round(100 * (1 - d / full)), neumeta[d], preds,
                     labels, seed)
             for (criterion, d), preds in pruned.items() if d in neumeta]
+
+
+def compare_values(figure, a, b, width, values_a, values_b, seed=0):
+    """``compare`` for a per-image quantity ([seeds, images]; here -log p(x) in nats, lower is better)."""
+    single = paired_mean_difference(values_a[0], values_b[0])
+    row = dict(figure=figure, a=a, b=b, width=width, gamma=round(100 * (1 - width / 64)), seeds_a=len(values_a),
+               seeds_b=len(values_b), single_diff=single["diff"], single_low=single["ci_low"],
+               single_high=single["ci_high"], single_verdict=single["verdict"])
+    if single["verdict"] == "within noise":
+        diff, low, high = (v / 100 for v in seed_image_interval(values_a, values_b, seed=seed))
+        found = "becomes A > B" if low > 0 else "becomes A < B" if high < 0 else "stays within noise"
+        return dict(row, seed_diff=diff, seed_low=low, seed_high=high, verdict=f"no single-run claim; {found}",
+                    pairs_holding=None, pairs=len(values_a) * len(values_b))
+    result = seed_verdict_of_values(values_a, values_b, 1 if single["verdict"] == "A > B" else -1, seed=seed)
+    return dict(row, seed_diff=result["diff"], seed_low=result["ci_low"], seed_high=result["ci_high"],
+                verdict=result["verdict"], pairs_holding=result["pairs_holding"], pairs=result["pairs"])
+
+
+def figure7_rows(values, seed=0):
+    """Figure 7 (MNIST VAE): NeuMeta's INR seeds against the Individual VAE of the same decoder width, in
+    importance-weighted -log p(x) (nats; A < B: NeuMeta better)."""
+    return [compare_values("Figure 7 (MNIST)", "NeuMeta", "Individual", w, v, values["Individual", w], seed)
+            for (method, w), v in values.items() if method == "NeuMeta" and ("Individual", w) in values]
+
+
+def iwae_convergence(by_k):
+    """``by_k``: ``{k: {(method, width): [1, images]}}``; each model's estimate at every k on the same images and
+    its paired difference from the smallest k (nats)."""
+    ks = sorted(by_k)
+    rows = []
+    for key in by_k[ks[0]]:
+        first = by_k[ks[0]][key][0]
+        for k in ks:
+            d = paired_mean_difference(by_k[k][key][0], first)
+            rows.append(dict(method=key[0], width=key[1], k=k, nll=float(by_k[k][key][0].mean()),
+                             minus_first_k=d["diff"], ci_low=d["ci_low"], ci_high=d["ci_high"], images=d["n"]))
+    return pd.DataFrame(rows)
 
 
 def as_table(rows):
