@@ -7,6 +7,7 @@ fine-tune) are scored through one ``UNetTrunk`` each; the others run whole.
 """
 import torch
 
+from neumeta.baselines.pruning import calibration_batches
 from neumeta.experiments.segmentation import pruning
 from neumeta.experiments.segmentation.models import datasets, labels
 from neumeta.experiments.segmentation.slimmable import plain_unet, recalibrate
@@ -69,7 +70,7 @@ def score_pruning(P, base, stride):
     and the first criterion's networks fine-tuned (``<criterion> + fine-tune@w``)."""
     train, _, test = datasets(P)
     classes, ignore = labels(P)
-    calibration = pruning.calibration_batches(train, P["seg_prune_batches"], P["seg_batch_size"] // 2, P["seed"])
+    calibration = calibration_batches(train, P["seg_prune_batches"], P["seg_batch_size"] // 2, P["seed"])
     example = calibration[0][0][:1]
     trunk = UNetTrunk(base, test, stride, ignore, desc="pruning trunk")
     out, tuned = {}, {}

@@ -54,19 +54,9 @@ def prune_block(base, width, criterion, example_input, calibration, ignore, iter
     return pruned.eval()
 
 
-def calibration_batches(train, batches, batch_size, seed):
-    """The first ``batches`` shuffled training batches (seeded)."""
-    loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
-    out = []
-    for x, y in loader:
-        out.append((x, y))
-        if len(out) == batches:
-            break
-    return out
-
-
 def fine_tune(net, train, steps, lr, batch_size, seed, loss_fn, desc="fine-tune"):
-    """``steps`` SGD steps (Nesterov, weight decay 5e-4) of the whole network on augmented training crops with
+    """The classifier baselines' fine-tune (``neumeta.baselines.pruning.fine_tune``) with a loss of the task's own:
+    ``steps`` SGD steps (Nesterov, weight decay 5e-4) of the whole network on augmented training crops with
     ``loss_fn(logits, y)``, BatchNorm in training mode; returns ``net`` in eval mode."""
     net.train()
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
