@@ -220,6 +220,7 @@ SCHEMA = {
     "seg_sweep_step": _int(1, 256),
     "seed_study_seeds": _int(many=True, min_len=1, lo=1),
     "seed_study_iwae_k": _int(many=True, min_len=2, lo=1, hi=1_000_000),
+    "seed_study_criteria": Rule("choice", choices=CRITERIA, many=True, min_len=1),
     "whole_thin_gammas": _num(0, 0.99, many=True),
     "whole_train_gamma": _num(0, 0.99),
     "whole_eval_gammas": _num(0, 0.99, many=True, min_len=1),
