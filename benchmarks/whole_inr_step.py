@@ -23,7 +23,9 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from neumeta.config.profiles import load_profile  # noqa: E402
+from neumeta.data import get_dataset  # noqa: E402
 from neumeta.experiments.inr.experiment import inr_shape, inr_train_config  # noqa: E402
+from neumeta.experiments.pretrained.base_models import resolve_data_root  # noqa: E402
 from neumeta.experiments.pretrained.specs import metamorph_of  # noqa: E402
 from neumeta.experiments.pretrained.targets import permuted_target  # noqa: E402
 from neumeta.experiments.whole import inr as whole  # noqa: E402
@@ -59,8 +61,8 @@ def steps(P, batch):
     return {"plain ResNet-20": (plain_step, plain),
             "one-block INR (layer3.2)": (inr_step(one, inr_train_config(P, "resnet20"),
                                                   torch.optim.AdamW(one.inr.parameters(), lr=1e-3)), one.inr),
-            "nine-block INR (all blocks)": (inr_step(nine, whole.inr_config(P),
-                                                     torch.optim.AdamW(nine.inr.parameters(), lr=1e-3)), nine.inr)}
+            whole.BENCHMARK_STEP: (inr_step(nine, whole.inr_config(P),
+                                            torch.optim.AdamW(nine.inr.parameters(), lr=1e-3)), nine.inr)}
 
 
 def main():
@@ -70,8 +72,6 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
     P = load_profile(args.profile)
-    from neumeta.data import get_dataset
-    from neumeta.experiments.pretrained.base_models import resolve_data_root
     train = get_dataset("cifar10", "train", root=resolve_data_root(P))
     batch = next(iter(torch.utils.data.DataLoader(train, batch_size=P["inr_batch_size"], shuffle=False)))
     timed = steps(P, batch)

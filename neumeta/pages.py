@@ -4,8 +4,8 @@ A block is a function of a profile that returns markdown, rendered between ``<!-
 a page. It reads what it shows with ``stored`` (or ``optional``, for parts shown only when they exist). When a
 table is missing, ``stored`` raises ``NotGenerated`` and ``render`` turns the whole block into the one standard
 line ``NOT_GENERATED``, naming the command that makes the table. Tables go through ``markdown`` (pandas'
-``to_markdown``, that is tabulate), their cells formatted by ``number``, ``signed``, ``interval``, ``percent``,
-``count`` and ``millions``, so every block writes its numbers the same way.
+``to_markdown``, that is tabulate), their cells formatted by ``number``, ``signed``, ``interval`` (``interval_of``
+for a table's row), ``percent``, ``count`` and ``millions``, so every block writes its numbers the same way.
 """
 import json
 import math
@@ -89,6 +89,11 @@ def signed(x, digits=2):
 def interval(value, low, high, digits=2):
     """A difference with its interval: ``+0.12 [-0.05, +0.30]``."""
     return f"{signed(value, digits)} [{signed(low, digits)}, {signed(high, digits)}]"
+
+
+def interval_of(row):
+    """``interval`` of a one-row selection of a table with ``diff``, ``ci_low`` and ``ci_high`` columns."""
+    return interval(row["diff"].iloc[0], row.ci_low.iloc[0], row.ci_high.iloc[0])
 
 
 def percent(fraction, digits=0, sign=False):

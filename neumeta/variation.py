@@ -15,7 +15,7 @@ The verdict rules, written down before any seed ran:
 """
 import numpy as np
 
-from neumeta.stats import paired_difference
+from neumeta.stats import paired_difference, paired_mean_difference
 
 HOLDS_EVERYWHERE, HOLDS_ON_AVERAGE, DOES_NOT_HOLD = "holds at every seed", "holds on average", "does not hold"
 
@@ -39,29 +39,30 @@ def seed_image_interval(correct_a, correct_b, confidence=0.95, resamples=4000, s
     return 100 * (a.mean() - b.mean()), float(low), float(high)
 
 
+def _verdict(pairs, claim, interval):
+    """The rules above: ``pairs`` are the test-image intervals of every pair of seeds, ``interval`` the
+    seed-and-image one ``(diff, low, high)``."""
+    diff, low, high = interval
+    holds = [(p["ci_low"] > 0) if claim > 0 else (p["ci_high"] < 0) for p in pairs]
+    on_average = low > 0 if claim > 0 else high < 0
+    verdict = HOLDS_EVERYWHERE if all(holds) and on_average else HOLDS_ON_AVERAGE if on_average else DOES_NOT_HOLD
+    return {"diff": diff, "ci_low": low, "ci_high": high, "verdict": verdict, "pairs": len(pairs),
+            "pairs_holding": sum(holds)}
+
+
 def seed_verdict(preds_a, preds_b, labels, claim, confidence=0.95, seed=0):
     """The verdict of the claim "A > B" (``claim=+1``) or "A < B" (``claim=-1``) by the rules above, with the
     seed-and-image interval. ``preds_a`` / ``preds_b``: [seeds, images] predicted classes."""
     preds_a, preds_b, labels = np.asarray(preds_a), np.asarray(preds_b), np.asarray(labels)
     pairs = [paired_difference(pa, pb, labels, confidence, seed=seed) for pa in preds_a for pb in preds_b]
-    everywhere = all((p["ci_low"] > 0) if claim > 0 else (p["ci_high"] < 0) for p in pairs)
-    diff, low, high = seed_image_interval(preds_a == labels, preds_b == labels, confidence, seed=seed)
-    on_average = low > 0 if claim > 0 else high < 0
-    verdict = HOLDS_EVERYWHERE if everywhere and on_average else HOLDS_ON_AVERAGE if on_average else DOES_NOT_HOLD
-    return {"diff": diff, "ci_low": low, "ci_high": high, "verdict": verdict, "pairs": len(pairs),
-            "pairs_holding": sum((p["ci_low"] > 0) if claim > 0 else (p["ci_high"] < 0) for p in pairs)}
+    return _verdict(pairs, claim, seed_image_interval(preds_a == labels, preds_b == labels, confidence, seed=seed))
 
 
 def seed_verdict_of_values(values_a, values_b, claim, confidence=0.95, seed=0):
     """``seed_verdict`` for a per-image quantity (a VAE's importance-weighted -log p(x), say): ``values_a`` /
     ``values_b`` are [seeds, images]; ``claim`` +1 for "A > B", -1 for "A < B" (in the quantity's own units)."""
-    from neumeta.stats import paired_mean_difference
     a, b = np.asarray(values_a, dtype=np.float64), np.asarray(values_b, dtype=np.float64)
     pairs = [paired_mean_difference(va, vb, confidence) for va in a for vb in b]
-    holds = [(p["ci_low"] > 0) if claim > 0 else (p["ci_high"] < 0) for p in pairs]
-    diff, low, high = seed_image_interval(a, b, confidence, seed=seed)
-    diff, low, high = diff / 100, low / 100, high / 100  # seed_image_interval reports points of a 0/1 quantity
-    on_average = low > 0 if claim > 0 else high < 0
-    verdict = HOLDS_EVERYWHERE if all(holds) and on_average else HOLDS_ON_AVERAGE if on_average else DOES_NOT_HOLD
-    return {"diff": diff, "ci_low": low, "ci_high": high, "verdict": verdict, "pairs": len(pairs),
-            "pairs_holding": sum(holds)}
+    # seed_image_interval reports points (x 100) of a 0/1 quantity; these values are in their own units
+    interval = tuple(v / 100 for v in seed_image_interval(a, b, confidence, seed=seed))
+    return _verdict(pairs, claim, interval)

@@ -105,7 +105,7 @@ def _numel(shape):
     return int(torch.tensor(shape).prod())
 
 
-def test_a_transformers_mlp_resizes_and_its_attention_is_one_clear_error():
+def test_a_transformers_mlp_resizes_and_its_attention_has_no_inner_width():
     """The residual stream (LayerNorms, the class token's concatenation, attention) keeps its channels; the MLP's
     hidden width is the block's own and narrows."""
     vit = tvm.VisionTransformer(image_size=32, patch_size=8, num_layers=1, num_heads=2, hidden_dim=16, mlp_dim=32,

@@ -1,7 +1,11 @@
 """The seed study's runs: each reseeds one stage, and seed 0 is the committed artifact under its own name."""
+from pathlib import Path
+
 import pytest
 
 from neumeta.config.profiles import load_profile
+from neumeta.experiments.inr.experiment import inr_checkpoint_path
+from neumeta.experiments.pretrained.targets import permuted_target_path
 from neumeta.experiments.seeds import runs, train
 
 
@@ -10,7 +14,7 @@ def test_a_seed_names_new_artifacts_and_seed_0_is_the_committed_one(run, monkeyp
     monkeypatch.setenv("NEUMETA_CHECKPOINTS", "checkpoints")  # the committed store: a model trained in bfloat16
     P = load_profile("cpu")                                    # elsewhere is found on a CPU without it
     committed = runs.checkpoints(P, run, 0)
-    pinned = (__import__("pathlib").Path(__file__).parent / "pinned_artifacts_cpu.txt").read_text()
+    pinned = set((Path(__file__).parent / "pinned_artifacts_cpu.txt").read_text().split())
     assert all(path.name in pinned for path in committed)
     for seed in P["seed_study_seeds"]:
         reseeded = runs.checkpoints(P, run, seed)
@@ -21,7 +25,19 @@ def test_a_seed_names_new_artifacts_and_seed_0_is_the_committed_one(run, monkeyp
 def test_an_inr_seed_leaves_the_target_it_learns_from_unchanged():
     P = load_profile("cpu")
     seeded = runs.seeded(P, "resnet20-inr", 1)
-    assert seeded["seed"] == P["seed"] and seeded["inr_seed"] == 1
+    assert seeded["seed"] == P["seed"]
+    assert permuted_target_path("resnet20", "cifar10", seeded) == permuted_target_path("resnet20", "cifar10", P)
+    assert inr_checkpoint_path("resnet20", "cifar10", seeded) != inr_checkpoint_path("resnet20", "cifar10", P)
+
+
+@pytest.mark.parametrize("run, own", [("resnet20-inr", {"inr_seed": 2}), ("resnet20-inr", {"seed": 2}),
+                                      ("lenet-chain", {"seed": 2}), ("vae-inr", {"inr_seed": 2})])
+def test_an_extra_seed_equal_to_the_profiles_own_is_refused(run, own):
+    """The profile's own seed of the stage is its committed artifact (seed 0): as an extra seed it would count twice."""
+    P = dict(load_profile("cpu"), **own)
+    with pytest.raises(ValueError, match="profile's own"):
+        runs.seeded(P, run, 2)
+    assert runs.seeded(P, run, 3)[runs.SEEDED_STAGE[run]] == 3
 
 
 def test_the_command_refuses_seed_0_and_an_unknown_run(capsys):

@@ -1,5 +1,6 @@
 """Segmentation parts: the scores (against torchmetrics, smp and a hand-worked example), the paired mIoU interval,
 prediction at the U-Net's stride, the U-Net's block width, and resumable training on the CamVid fixtures."""
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -169,7 +170,8 @@ def test_neumeta_generates_the_unet_block_and_runs_it_in_bfloat16(tmp_path, monk
     monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
     P = resolve_profile("smoke", {"data_root": str(FIXTURES), "seg_bf16": True})
     base = unet_resnet18(11, decoder_channels=(16, 8, 8, 8)).eval()
-    meta = inr.metamorph(P, base)
+    meta = inr.metamorph(P, base, "bfloat16")
+    assert isinstance(meta.target, inr.Bfloat16Target)
     assert meta.describe()[0]["layer"] == f"{BLOCK}.conv1" and meta.describe()[0]["full_width"] == 256
     x = torch.randn(1, 3, 48, 64)
     full = meta.target.net
@@ -178,36 +180,68 @@ def test_neumeta_generates_the_unet_block_and_runs_it_in_bfloat16(tmp_path, monk
     assert generated[f"{BLOCK}.conv1.weight"].shape == (64, 256, 3, 3)
     plain = meta.network(64, samples=1)
     assert block_width(plain) == 64
-    assert isinstance(meta.target, inr.Bfloat16Target) == inr.uses_bf16(P)  # bfloat16 only where the CPU has it
-    fast_target = inr.Bfloat16Target(meta.spec, meta.target.net.state_dict())
     with torch.no_grad():
-        exact, fast = plain(x), fast_target(x, generated)
+        exact, fast = plain(x), meta.target(x, generated)
     assert fast.dtype == torch.float32 and (fast - exact).abs().max() < 0.05 * exact.abs().max()
 
 
-def test_the_unet_inr_trains_on_the_fixtures_and_resumes_its_checkpoint(tmp_path, monkeypatch):
+@pytest.mark.parametrize("has_bf16", [True, False])
+def test_a_fresh_unet_inr_runs_in_bfloat16_only_where_the_cpu_has_it(tmp_path, monkeypatch, has_bf16):
     from neumeta.config.profiles import resolve_profile
     from neumeta.experiments.segmentation import inr
     monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
-    P = resolve_profile("smoke", {"data_root": str(FIXTURES)})
-    meta, info = inr.train_neumeta(P)
-    assert inr.inr_path(P).exists() and np.isfinite(info["history"][-1]["train_loss"])
-    again, reused = inr.train_neumeta(P)
-    assert reused["reused"] and all(torch.equal(a, b) for a, b in zip(meta.inr.state_dict().values(),
-                                                                      again.inr.state_dict().values()))
+    monkeypatch.setattr(inr, "bf16_in_hardware", lambda: has_bf16)
+    P = resolve_profile("smoke", {"data_root": str(FIXTURES), "seg_bf16": True})
+    assert inr.run_precision(P) == ("bfloat16" if has_bf16 else "float32")
+    assert inr.run_precision(dict(P, seg_bf16=False)) == "float32"
 
 
-@pytest.mark.parametrize("depth", [4, 5])
-def test_the_trunk_gives_the_whole_networks_predictions_at_every_width(depth):
-    """Scoring through the shared trunk equals running each whole network, for the base and a narrowed one."""
+def test_the_unet_inr_resumes_in_its_own_precision_and_refuses_another_base(tmp_path, monkeypatch):
+    """Stopped after one epoch in float32, the run resumes in float32 on a CPU with bfloat16 and ends equal to an
+    uninterrupted run; its checkpoint is reused, and refused for a base U-Net with other weights."""
+    from neumeta.config.profiles import resolve_profile
+    from neumeta.experiments.segmentation import inr
+    from neumeta.api.metamorph import CheckpointMismatchError
+    from neumeta.store.checkpoints import partial_path
+    monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
+    P = resolve_profile("smoke", {"data_root": str(FIXTURES), "seg_bf16": True, "seg_inr_epochs": 2})
+    base = inr.train_model(P)[0]
+    monkeypatch.setattr(inr, "bf16_in_hardware", lambda: False)
+    whole, _ = inr.train_neumeta(P, base)
+    inr.inr_path(P).unlink()
+    with pytest.raises(KeyboardInterrupt):
+        inr.train_neumeta(P, base, on_epoch_end=lambda epoch: _stop())
+    assert partial_path(inr.inr_path(P)).exists()
+    monkeypatch.setattr(inr, "bf16_in_hardware", lambda: True)
+    assert inr.run_precision(P) == "float32"
+    resumed, info = inr.train_neumeta(P, base)
+    assert [h.get("precision") for h in info["history"]] == ["float32", "float32"]
+    assert all(torch.equal(a, b) for a, b in zip(whole.inr.state_dict().values(), resumed.inr.state_dict().values()))
+    assert inr.train_neumeta(P, base)[1]["reused"]
+    other = copy.deepcopy(base)
+    with torch.no_grad():
+        other.segmentation_head[0].bias.add_(0.1)
+    with pytest.raises(CheckpointMismatchError, match="another base U-Net"):
+        inr.train_neumeta(P, other)
+
+
+def _stop():
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("depth,cache_bytes", [(4, 2**30), (5, 2**30), (4, 0)])
+def test_the_trunk_gives_the_whole_networks_predictions_at_every_width(depth, cache_bytes):
+    """Scoring through the shared trunk equals running each whole network, for the base and a narrowed one, with
+    the split's features kept and (a split too large to keep) recomputed per network."""
     from neumeta.models.unet import set_block_width
     from neumeta.segmentation.trunk import UNetTrunk
     test = get_dataset("camvid", "test", root=FIXTURES, transform="eval")
     decoder = (16, 8, 8, 8) if depth == 4 else (16, 16, 8, 8, 8)
     base = unet_resnet18(11, encoder_depth=depth, decoder_channels=decoder).eval()
     stride = output_stride(base)
-    trunk = UNetTrunk(base, test, stride, SEG_IGNORE, batch_size=1)
-    narrow = set_block_width(__import__("copy").deepcopy(base), 64).eval()
+    trunk = UNetTrunk(base, test, stride, SEG_IGNORE, batch_size=1, cache_bytes=cache_bytes)
+    assert (trunk.cached is None) == (cache_bytes == 0)
+    narrow = set_block_width(copy.deepcopy(base), 64).eval()
     for net in (base, narrow):
         whole = predict_confusions(net, test, 11, SEG_IGNORE, stride, batch_size=1)
         assert np.array_equal(trunk.confusions(net, 11, SEG_IGNORE), whole)
@@ -222,3 +256,26 @@ def test_images_of_different_sizes_are_scored_pixel_for_pixel():
     conf = predict_confusions(net, val, 21, SEG_IGNORE, output_stride(net), batch_size=len(val))
     labelled = [int((val[i][1] != SEG_IGNORE).sum()) for i in range(len(val))]
     assert conf.sum((1, 2)).tolist() == labelled
+
+
+def test_the_tables_score_compare_and_lay_out_the_models_on_known_confusions():
+    """Three images, two classes. NeuMeta@128 is perfect, Individual@128 wrong on every class-1 pixel, so their
+    mIoU are 100 and 25 (class 0: 4 / 8 hits; class 1: 0) and the paired difference is 75 at every resample."""
+    from neumeta.experiments.segmentation import tables
+    perfect = np.array([[[4, 0], [0, 4]]] * 3)
+    wrong = np.array([[[4, 0], [4, 0]]] * 3)
+    confusions = {"NeuMeta@128": perfect, "Individual@128": wrong, "NeuMeta GL@128": perfect, "NeuMeta@64": perfect}
+    scores = tables.scores(confusions, {"NeuMeta": range(128, 257), "Individual": [128, 256]})
+    by = scores.set_index(["method", "width"])
+    assert by.loc[("NeuMeta", 128), "miou"] == pytest.approx(100) and by.loc[("Individual", 128), "miou"] == 25
+    assert by.loc[("NeuMeta", 128), "trained"] and not by.loc[("NeuMeta", 64), "trained"]
+    assert by.loc[("NeuMeta", 128), "gamma"] == 50
+    compared = tables.comparisons(confusions, resamples=200)
+    assert list(compared.b) == ["Individual"]  # the GL sweep is not a method of its own
+    assert compared["diff"].iloc[0] == pytest.approx(75) and compared.ci_low.iloc[0] == pytest.approx(75)
+    assert compared.verdict.iloc[0] == "A > B"
+    layout = tables.paper_layout(scores)
+    row = layout[(layout.method == "NeuMeta") & (layout.gamma == 50)]
+    assert row.miou.iloc[0] == pytest.approx(100) and row.paper_micro_iou.iloc[0] == pytest.approx(81.93)
+    classes = tables.per_class({"Individual@128": wrong}, "no such dataset")
+    assert list(classes.cls) == ["0", "1"] and list(classes.iou) == [50, 0]

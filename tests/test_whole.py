@@ -4,13 +4,16 @@ import pytest
 import torch
 
 from neumeta.api.spec import NetworkSpec
+from neumeta.experiments.whole.run import outside_generated
 from neumeta.experiments.whole.thin import BLOCKS, block_widths, thin_resnet20
 from neumeta.method.folding import fuse_bn
+from neumeta.metrics import count_parameters
 from neumeta.models import build_model
 
 
 def _layer_shapes(net):
-    return {n: tuple(m.weight.shape) for n, m in net.named_modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))}
+    return {n: tuple(m.weight.shape) for n, m in net.named_modules()
+            if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))}
 
 
 @pytest.mark.parametrize("gamma", [0.25, 0.5, 0.75])
@@ -32,6 +35,17 @@ def test_gamma_out_of_range_is_one_clear_error():
         block_widths(1.0)
 
 
+def test_stored_parameters_count_the_unfolded_base_outside_the_generated_blocks():
+    """The generated (BN-folded) tensors stand for each block's convolutions and the BatchNorms folded into them;
+    the rest is counted as the base model stores it, BatchNorms included; the classifier where asked."""
+    base = build_model("resnet20")
+    names = NetworkSpec(fuse_bn(base).eval(), list(BLOCKS), (8, 16), torch.zeros(1, 3, 32, 32)).names
+    generated = sum(count_parameters(base.get_submodule(f"{b}.{m}")) for b in BLOCKS
+                    for m in ("conv1", "bn1", "conv2", "bn2"))
+    assert outside_generated(base, names) == count_parameters(base) - generated
+    assert outside_generated(base, names, classifier=False) == count_parameters(base) - generated - 64 * 10 - 10
+
+
 def test_the_whole_network_inr_trains_and_generates_the_thin_structure(tmp_path, monkeypatch):
     """One INR for all nine blocks, on the fixtures: trained, reused from its checkpoint, and at every gamma the
     generated network has the thin network's structure (a ratio of the widest stage gives the others)."""
@@ -51,17 +65,19 @@ def test_the_whole_network_inr_trains_and_generates_the_thin_structure(tmp_path,
 
 def test_the_follow_up_recipe_trains_stage_by_stage_and_resumes(tmp_path, monkeypatch):
     """Nine stages front to back on the fixtures: heads passed on, SkipInit scalars trained from 0, the same INR
-    epochs as the paper recipe's row; a run killed after a stage resumes to bitwise the same INR."""
+    epochs as the paper recipe's row; a run killed after a stage resumes to bitwise the same INR, scalars and
+    classifier."""
     from neumeta.config.profiles import resolve_profile
     from neumeta.experiments.whole import followup
     from neumeta.training.loop import train_resumable
     monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
     P = resolve_profile("smoke", {"inr_limit_train": 16})
-    (meta, extra), info = followup.train_followup(P)
+    (meta, scales_and_head), info = followup.train_followup(P)
     assert [h["stage"] for h in info["history"]] == list(range(1, 10))
-    assert (extra.scales != 0).all()  # every block's scalar moved away from its SkipInit 0
-    net = followup.followup_network(meta, extra, 0.5, samples=1)
-    assert _layer_shapes(net) == _layer_shapes(thin_resnet20(0.5)) and torch.equal(net.fc.weight, extra.fc.weight)
+    assert (scales_and_head.scales != 0).all()  # every block's scalar moved away from its SkipInit 0
+    net = followup.followup_network(meta, scales_and_head, 0.5, samples=1)
+    assert _layer_shapes(net) == _layer_shapes(thin_resnet20(0.5))
+    assert torch.equal(net.fc.weight, scales_and_head.fc.weight)
 
     class Stop(Exception):
         pass
@@ -72,9 +88,11 @@ def test_the_follow_up_recipe_trains_stage_by_stage_and_resumes(tmp_path, monkey
     path = tmp_path / "killed.pt"
     with pytest.raises(Stop):
         train_resumable(path, followup.FollowUpTrainee(followup.metamorph(P), _train(P), P), stop_at)
-    (resumed, _), _ = train_resumable(path, followup.FollowUpTrainee(followup.metamorph(P), _train(P), P))
-    for a, b in zip(resumed.inr.state_dict().values(), meta.inr.state_dict().values()):
-        assert torch.equal(a, b)
+    (resumed, resumed_scales), _ = train_resumable(path, followup.FollowUpTrainee(followup.metamorph(P), _train(P), P))
+    for again, once in ((resumed.inr, meta.inr), (resumed_scales, scales_and_head)):
+        assert again.state_dict().keys() == once.state_dict().keys()
+        for a, b in zip(again.state_dict().values(), once.state_dict().values()):
+            assert torch.equal(a, b)
     with pytest.raises(ValueError, match="must be equal"):
         followup.check_epochs(dict(P, whole_followup_stage_epochs=2))
 

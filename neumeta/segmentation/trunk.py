@@ -4,7 +4,9 @@ Every network NeuMeta generates differs from its target U-Net only in ``encoder.
 network from the base U-Net only there too; the stem, ``layer1``, ``layer2`` and ``layer3.0`` are shared. A
 ``UNetTrunk`` runs them once over the split (inputs padded to the stride) and keeps their outputs, the decoder's
 skip connections among them; each network then runs only its block, the decoder and the head. The predictions are
-those of the whole network (a test checks it), at a fraction of the time when many widths are scored.
+those of the whole network (a test checks it), at a fraction of the time when many widths are scored. A split
+whose features would not fit ``cache_bytes`` (VOC at full resolution: tens of GB) is not kept: its trunk then runs
+again for every network, so memory stays one batch's.
 """
 import torch
 
@@ -14,27 +16,37 @@ from neumeta.segmentation.predict import batches, pad_to
 
 
 class UNetTrunk:
-    def __init__(self, net, dataset, stride, ignore, batch_size=8, desc="U-Net trunk"):
+    def __init__(self, net, dataset, stride, ignore, batch_size=8, desc="U-Net trunk", device="cpu",
+                 cache_bytes=4 * 2**30):
         """``net``: the U-Net whose stem, ``layer1``, ``layer2`` and ``layer3.0`` every scored network shares;
         ``ignore``: the label of unscored pixels (padding of images of different sizes gets it too)."""
-        self.batches = []
-        net.eval()
-        with torch.no_grad():
-            for x, y in progress(batches(dataset, batch_size, ignore), desc=desc, leave=False):
-                h, w = x.shape[-2:]
-                features = _features_before_block(net.encoder, pad_to(x, stride))
-                self.batches.append((features, y, (h, w)))
+        self.net, self.dataset, self.stride, self.ignore = net.eval(), dataset, stride, ignore
+        self.batch_size, self.device = batch_size, device
+        self.cached = None
+        first = next(iter(self._computed()))[0]
+        per_image = sum(f.numel() * f.element_size() for f in first) / len(first[0])
+        if per_image * len(dataset) <= cache_bytes:
+            self.cached = list(progress(self._computed(), total=len(self._loader()), desc=desc, leave=False))
+
+    def _loader(self):
+        return batches(self.dataset, self.batch_size, self.ignore)
+
+    @torch.no_grad()
+    def _computed(self):
+        for x, y in self._loader():
+            h, w = x.shape[-2:]
+            yield _features_before_block(self.net.encoder, pad_to(x.to(self.device), self.stride)), y, (h, w)
 
     @torch.no_grad()
     def logits(self, net):
         """Per batch, the logits of ``net`` (which shares the trunk) cropped back to the images."""
         net.eval()
-        for features, y, (h, w) in self.batches:
+        for features, y, (h, w) in self.cached if self.cached is not None else self._computed():
             *skips, before_block = features
             after = [net.encoder.layer3[1](before_block)]
             if hasattr(net.encoder, "layer4"):  # encoder depth 5 (the paper's): layer4 follows the block
                 after.append(net.encoder.layer4(after[0]))
-            yield net.segmentation_head(net.decoder([*skips, *after]))[..., :h, :w], y
+            yield net.segmentation_head(net.decoder([*skips, *after]))[..., :h, :w].cpu(), y
 
     def confusions(self, net, classes, ignore):
         """``[n, C, C]`` int64 per-image confusions of ``net`` over the split, as ``predict_confusions`` gives."""

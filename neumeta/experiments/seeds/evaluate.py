@@ -1,9 +1,11 @@
 """The seed study's per-image predictions: every seed of a run scored as its notebook scores seed 0.
 
-Seed 0 is read from the notebook that made it (its stored per-image predictions: 20's NeuMeta sweep, 30's Table 2,
-40's pruning), so the study adds runs and never recomputes a committed number (where that notebook has not run in
-the profile, seed 0 is scored here too); the other seeds are scored here with the same protocol (the K-sample merge with the same noise and draws, the same pruning settings). Every array is
-``[seeds, images]`` on the same test images, the order of ``seeds``.
+Seed 0 of the classifiers is read from the notebook that made it (its stored per-image predictions: 20's NeuMeta
+sweep, 30's Table 2, 40's pruning), so for them the study adds runs and never recomputes a committed number (where
+that notebook has not run in the profile, seed 0 is scored here too). The VAE's seed 0 is not read: ``vae_iwae``
+scores every seed here, seed 0 included. The other seeds are scored here with the same protocol (the K-sample merge
+with the same noise and draws, the same pruning settings). Every array is ``[seeds, images]`` on the same test
+images, the order of ``seeds``.
 """
 import numpy as np
 
@@ -15,14 +17,16 @@ from neumeta.experiments.pretrained.base_models import resolve_data_root
 from neumeta.experiments.pruning.runs import load_panel, prepare_panel, prune_and_score
 from neumeta.experiments.seeds.runs import seeded
 from neumeta.experiments.table2.jobs import train_individual
+from neumeta.experiments.vae import experiment as vae
+from neumeta.experiments.vae.evaluate import per_image_metrics
 from neumeta.metrics import predict
 from neumeta.progress import progress
 from neumeta.seed import seed_everything
 from neumeta.store.results import read_predictions
 
 
-def stored(P):
-    """The per-image predictions notebooks 20, 30 and 40 stored (seed 0 of every run); ``{}`` for a notebook
+def stored_seed0_predictions(P):
+    """The per-image predictions notebooks 20, 30 and 40 stored (seed 0 of the classifiers' runs); ``{}`` for a notebook
     that has not run in this profile."""
     saved = {}
     for key, name, notebook in (("20", "width_sweep_predictions", "20_neumeta"),
@@ -55,6 +59,8 @@ def neumeta_widths(P, arch, dataset, run, seeds, widths, saved):
         if data is None or run == "lenet-chain":  # an INR seed shares its target; a chain seed has its own
             data = TrunkFeatures(target.net, test) if has_shared_trunk(target.net) else test
         for d in progress(widths, desc=f"{arch} seed {seed}"):
+            # the merge's draws follow Q's ``seed``: a chain seed reseeds the whole chain, its draws included (an
+            # INR seed keeps seed 0's draws)
             logits = width_logits(inr, target, data, d, samples=Q["inr_eval_samples"], noise=Q["inr_noise"],
                                   seed=Q["seed"])
             out[d].append(logits.argmax(1).numpy())
@@ -88,14 +94,16 @@ def lenet_pruning(P, seeds, criteria, widths, saved):
             raise RuntimeError(f"the LeNet chain at seed {seed} cannot be scored: {reason}")
         prepare_panel(panel, Q)
         for c, d in progress(list(out), desc=f"LeNet pruning seed {seed}"):
-            out[c, d].append(np.asarray(prune_and_score(panel, d, c, False, Q)[0]))
+            out[c, d].append(np.asarray(prune_and_score(panel, d, c, tuned=False, P=Q)[0]))
     return {k: np.stack(v) for k, v in out.items()}
+
+
 
 
 def _vae_models(P, seeds, widths):
     """``{(method, width, seed): model}``: NeuMeta's VAE decoder at ``widths`` for each INR seed, and the
-    Individual VAEs (one seed; 64 is the pretrained VAE) at those of ``widths`` that exist."""
-    from neumeta.experiments.vae import experiment as vae
+    Individual VAEs (one seed; the full width is the pretrained VAE) at those of ``widths`` that exist."""
+    full = vae.SPECS["mnist"].full_width
     models = {}
     for seed in seeds:
         Q = seeded(P, "vae-inr", seed)
@@ -103,16 +111,15 @@ def _vae_models(P, seeds, widths):
         for w in widths:
             models["NeuMeta", w, seed] = vae.neumeta_vae(inr, target, w, Q)
     for w in widths:
-        if w == 64 or w in P["vae_individual_widths"]:
-            models["Individual", w, 0] = vae.train_base_vae("mnist", P, width=None if w == 64 else w)[0]
+        if w == full or w in P["vae_individual_widths"]:
+            models["Individual", w, 0] = vae.train_base_vae("mnist", P, width=None if w == full else w)[0]
     return models
 
 
 def vae_iwae(P, seeds, widths, k=None):
     """``{(method, width): [seeds, images]}`` of the importance-weighted -log p(x) with ``k`` draws (default
-    ``vae_iwae_k``) on the first ``vae_iwae_images`` test images, the same draws for every model."""
-    from neumeta.experiments.vae import experiment as vae
-    from neumeta.experiments.vae.evaluate import per_image_metrics
+    ``vae_iwae_k``) on the first ``vae_iwae_images`` test images, the same draws for every model (seed 0
+    included: it is scored here, not read)."""
     test_x = vae.images("mnist", "test", P)[:P["vae_iwae_images"]]
     out = {}
     for (method, w, seed), model in progress(_vae_models(P, seeds, widths).items(), desc="VAE decoders"):

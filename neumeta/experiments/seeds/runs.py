@@ -7,16 +7,20 @@ committed one, so every existing artifact keeps its name (the seed is part of ea
   are computed from its base model when scored;
 - ``vae-inr``: the MNIST VAE's INR on the committed base VAE and permuted decoder (``inr_seed``).
 
-Seed 0 of every run is the committed artifact itself (the profile's ``seed``, ``inr_seed`` unset).
+Seed 0 of every run is the committed artifact itself (the profile unchanged: its own ``seed`` and ``inr_seed``); an
+extra seed equal to the profile's own seed of that stage would be that artifact again, and is refused.
 
     OMP_NUM_THREADS=1 nohup python -m neumeta.experiments.seeds.train cpu resnet20-inr 1 &
 """
-from neumeta.experiments.inr.experiment import inr_checkpoint_path, train_neumeta
+import pandas as pd
+
+from neumeta.experiments.inr.experiment import inr_checkpoint_path, inr_seed, train_neumeta
 from neumeta.experiments.pretrained.base_models import base_checkpoint_path, train_base_model
 from neumeta.experiments.pretrained.targets import permuted_target, permuted_target_path
 from neumeta.experiments.table2.jobs import train_individual
 from neumeta.experiments.vae import experiment as vae
 from neumeta.seed import seed_everything
+from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path
 
 RUNS = ("resnet20-inr", "resnet20-d16", "lenet-chain", "vae-inr")
 SEEDED_STAGE = {"resnet20-inr": "inr_seed", "resnet20-d16": "seed", "lenet-chain": "seed", "vae-inr": "inr_seed"}
@@ -28,7 +32,12 @@ def seeded(P, run, seed):
         raise ValueError(f"unknown seed-study run {run!r}; choose one of {RUNS}")
     if seed == 0:
         return P
-    return dict(P, **{SEEDED_STAGE[run]: seed})
+    stage = SEEDED_STAGE[run]
+    own = inr_seed(P) if stage == "inr_seed" else P["seed"]
+    if seed == own:  # dict(P, stage=seed) would be P's own artifact: the committed one, counted twice
+        raise ValueError(f"seed {seed} of {run!r} is the profile's own {stage} (the committed artifact, seed 0 of "
+                         f"the study): choose extra seeds other than {own}")
+    return dict(P, **{stage: seed})
 
 
 def checkpoints(P, run, seed):
@@ -63,10 +72,6 @@ def train(P, run, seed):
 def plan(P):
     """Every run at every seed: built or not, and its hours (measured where built; else seed 0's as the
     estimate, the same recipe on the same data)."""
-    import pandas as pd
-
-    from neumeta.store.checkpoints import is_built, load_checkpoint, partial_path
-
     def hours(files):
         return sum(load_checkpoint(f)["meta"].get("train_seconds", 0.0) for f in files) / 3600
     rows = []

@@ -7,11 +7,25 @@ seed-and-image interval is reported, and a verdict only says whether the seeds m
 """
 import pandas as pd
 
+from neumeta.experiments.vae import experiment as vae
 from neumeta.stats import paired_difference, paired_mean_difference
 from neumeta.variation import seed_image_interval, seed_verdict, seed_verdict_of_values
 
 COLUMNS = ["figure", "a", "b", "width", "gamma", "seeds_a", "seeds_b", "single_diff", "single_low", "single_high",
            "single_verdict", "seed_diff", "seed_low", "seed_high", "verdict", "pairs_holding", "pairs"]
+
+
+def _no_claim(row, interval, pairs):
+    """A single run within noise claims nothing: the seed-and-image interval says whether the seeds make a finding."""
+    diff, low, high = interval
+    found = "becomes A > B" if low > 0 else "becomes A < B" if high < 0 else "stays within noise"
+    return dict(row, seed_diff=diff, seed_low=low, seed_high=high, verdict=f"no single-run claim; {found}",
+                pairs_holding=None, pairs=pairs)
+
+
+def _claimed(row, result):
+    return dict(row, seed_diff=result["diff"], seed_low=result["ci_low"], seed_high=result["ci_high"],
+                verdict=result["verdict"], pairs_holding=result["pairs_holding"], pairs=result["pairs"])
 
 
 def compare(figure, a, b, width, gamma, preds_a, preds_b, labels, seed=0):
@@ -21,14 +35,10 @@ def compare(figure, a, b, width, gamma, preds_a, preds_b, labels, seed=0):
                single_diff=single["diff"], single_low=single["ci_low"], single_high=single["ci_high"],
                single_verdict=single["verdict"])
     if single["verdict"] == "within noise":
-        diff, low, high = seed_image_interval(preds_a == labels, preds_b == labels, seed=seed)
-        found = "becomes A > B" if low > 0 else "becomes A < B" if high < 0 else "stays within noise"
-        return dict(row, seed_diff=diff, seed_low=low, seed_high=high, verdict=f"no single-run claim; {found}",
-                    pairs_holding=None, pairs=len(preds_a) * len(preds_b))
+        interval = seed_image_interval(preds_a == labels, preds_b == labels, seed=seed)
+        return _no_claim(row, interval, len(preds_a) * len(preds_b))
     claim = 1 if single["verdict"] == "A > B" else -1
-    result = seed_verdict(preds_a, preds_b, labels, claim, seed=seed)
-    return dict(row, seed_diff=result["diff"], seed_low=result["ci_low"], seed_high=result["ci_high"],
-                verdict=result["verdict"], pairs_holding=result["pairs_holding"], pairs=result["pairs"])
+    return _claimed(row, seed_verdict(preds_a, preds_b, labels, claim, seed=seed))
 
 
 def table2_rows(neumeta, individual16, saved, widths, labels, seed=0):
@@ -39,7 +49,8 @@ def table2_rows(neumeta, individual16, saved, widths, labels, seed=0):
     for d in widths:
         others = {"Individual": individual16 if d == 16 else t2.get(f"cifar10|Individual|trained at d|d={d}"),
                   "INN": t2.get(f"cifar10|INN|sampled|d={d}")}
-        slim = [k for k in (f"cifar10|Slimmable|own BN|d={d}", f"cifar10|Slimmable|borrowed BN (d=32)|d={d}") if k in t2]
+        slim = [k for k in (f"cifar10|Slimmable|own BN|d={d}", f"cifar10|Slimmable|borrowed BN (d=32)|d={d}")
+                if k in t2]
         others["Slimmable"] = t2[slim[0]] if slim else None
         for name, preds in others.items():
             if preds is not None:
@@ -56,26 +67,27 @@ def figure5_rows(neumeta, pruned, labels, full, seed=0):
             for (criterion, d), preds in pruned.items() if d in neumeta]
 
 
-def compare_values(figure, a, b, width, values_a, values_b, seed=0):
-    """``compare`` for a per-image quantity ([seeds, images]; here -log p(x) in nats, lower is better)."""
+def compare_values(figure, a, b, width, full, values_a, values_b, seed=0):
+    """``compare`` for a per-image quantity ([seeds, images]; here -log p(x) in nats, lower is better) at ``width``
+    of the full width ``full``."""
     single = paired_mean_difference(values_a[0], values_b[0])
-    row = dict(figure=figure, a=a, b=b, width=width, gamma=round(100 * (1 - width / 64)), seeds_a=len(values_a),
+    row = dict(figure=figure, a=a, b=b, width=width, gamma=round(100 * (1 - width / full)), seeds_a=len(values_a),
                seeds_b=len(values_b), single_diff=single["diff"], single_low=single["ci_low"],
                single_high=single["ci_high"], single_verdict=single["verdict"])
     if single["verdict"] == "within noise":
-        diff, low, high = (v / 100 for v in seed_image_interval(values_a, values_b, seed=seed))
-        found = "becomes A > B" if low > 0 else "becomes A < B" if high < 0 else "stays within noise"
-        return dict(row, seed_diff=diff, seed_low=low, seed_high=high, verdict=f"no single-run claim; {found}",
-                    pairs_holding=None, pairs=len(values_a) * len(values_b))
-    result = seed_verdict_of_values(values_a, values_b, 1 if single["verdict"] == "A > B" else -1, seed=seed)
-    return dict(row, seed_diff=result["diff"], seed_low=result["ci_low"], seed_high=result["ci_high"],
-                verdict=result["verdict"], pairs_holding=result["pairs_holding"], pairs=result["pairs"])
+        # seed_image_interval reports points (x 100) of a 0/1 quantity; these values are in their own units
+        interval = tuple(v / 100 for v in seed_image_interval(values_a, values_b, seed=seed))
+        return _no_claim(row, interval, len(values_a) * len(values_b))
+    claim = 1 if single["verdict"] == "A > B" else -1
+    return _claimed(row, seed_verdict_of_values(values_a, values_b, claim, seed=seed))
 
 
-def figure7_rows(values, seed=0):
+def figure7_rows(values, full=None, seed=0):
     """Figure 7 (MNIST VAE): NeuMeta's INR seeds against the Individual VAE of the same decoder width, in
-    importance-weighted -log p(x) (nats; A < B: NeuMeta better)."""
-    return [compare_values("Figure 7 (MNIST)", "NeuMeta", "Individual", w, v, values["Individual", w], seed)
+    importance-weighted -log p(x) (nats; A < B: NeuMeta better); ``full``: the VAE's full decoder width (default:
+    the MNIST VAE's own)."""
+    full = vae.SPECS["mnist"].full_width if full is None else full
+    return [compare_values("Figure 7 (MNIST)", "NeuMeta", "Individual", w, full, v, values["Individual", w], seed)
             for (method, w), v in values.items() if method == "NeuMeta" and ("Individual", w) in values]
 
 

@@ -13,7 +13,7 @@ from neumeta.experiments.segmentation.models import datasets, labels
 from neumeta.experiments.segmentation.slimmable import plain_unet, recalibrate
 from neumeta.models.unet import FULL_WIDTH
 from neumeta.progress import progress
-from neumeta.segmentation.predict import predict_confusions
+from neumeta.segmentation.predict import predict_confusions, predict_masks
 from neumeta.segmentation.trunk import UNetTrunk
 from neumeta.training.segmentation import combo_loss
 
@@ -82,14 +82,9 @@ def score_pruning(P, base, stride):
             if criterion == P["seg_prune_criteria"][0] and P["seg_finetune_steps"]:
                 tuned[f"{criterion} + fine-tune@{width}"] = pruning.fine_tune(
                     pruned, train, P["seg_finetune_steps"], P["seg_finetune_lr"], P["seg_batch_size"], P["seed"],
-                    _loss(ignore), desc=f"fine-tune {width}")
+                    combo_loss(ignore), desc=f"fine-tune {width}")
     out.update(score_whole(P, tuned, test, stride))
     return out
-
-
-def _loss(ignore):
-    loss = combo_loss(ignore)
-    return lambda logits, y: loss(logits, y)
 
 
 def check_trunk_matches(P, meta, test, stride, width):
@@ -107,7 +102,6 @@ def check_trunk_matches(P, meta, test, stride, width):
 
 def masks_of(P, nets, test, stride):
     """``{"images", "labels", "<name>": uint8 [k, H, W]}`` of the profile's mask images (those in the split)."""
-    from neumeta.segmentation.predict import predict_masks
     index = [i for i in P["seg_mask_images"] if i < len(test)]
     out = {}
     for name, net in nets.items():

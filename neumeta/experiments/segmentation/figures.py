@@ -3,12 +3,28 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
+from neumeta.data.common import NUM_CLASSES
 from neumeta.plotting import COLORS
 
 # CamVid's usual colours (SegNet), void in black
 CAMVID_COLOURS = np.array([(128, 128, 128), (128, 0, 0), (192, 192, 128), (128, 64, 128), (60, 40, 222),
                            (128, 128, 0), (192, 128, 128), (64, 64, 128), (64, 0, 128), (64, 64, 0), (0, 128, 192),
                            (0, 0, 0)]) / 255.0
+
+
+def voc_colours(classes=21):
+    """PASCAL VOC's palette (the bits of the class index spread over R, G, B), void in black after the classes."""
+    index = np.arange(classes)
+    colours = np.zeros((classes, 3))
+    for bit in range(8):
+        for channel in range(3):
+            colours[:, channel] += ((index >> (3 * bit + channel)) & 1) << (7 - bit)
+    return np.vstack([colours, [0, 0, 0]]) / 255.0
+
+
+def palette(dataset, classes):
+    """``classes`` colours and void's (black) for ``dataset``."""
+    return CAMVID_COLOURS if dataset == "camvid" else voc_colours(classes)
 STYLES = {"NeuMeta GL": dict(color=COLORS["NeuMeta"], ls="-", lw=2.0, label="NeuMeta (deterministic merge)"),
           "NeuMeta": dict(color=COLORS["NeuMeta"], marker="o", ls="none", ms=7, label="NeuMeta (K = 100)"),
           "Individual": dict(color=COLORS["Individual"], marker="s", ls="none", ms=7, label="Individual"),
@@ -32,10 +48,10 @@ def miou_against_width(ax, table, trained_range, title):
     ax.legend(fontsize=7, loc="lower right")
 
 
-def mask_grid(masks, columns, classes=11):
-    """Rows: test images; columns: the image, its labels, then each ``columns`` entry's predicted mask."""
-    images, labels = masks["images"], masks["labels"]
-    cmap = ListedColormap(CAMVID_COLOURS[:classes + 1])
+def mask_grid(masks, columns, dataset):
+    """Rows: test images of ``dataset``; columns: the image, its labels, then each ``columns`` entry's mask."""
+    images, labels, classes = masks["images"], masks["labels"], NUM_CLASSES[dataset]
+    cmap = ListedColormap(palette(dataset, classes)[:classes + 1])
     shown = [c for c in columns if c in masks]
     fig, axes = plt.subplots(len(images), 2 + len(shown), figsize=(1.7 * (2 + len(shown)), 1.35 * len(images)),
                              squeeze=False)

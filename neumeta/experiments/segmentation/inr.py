@@ -10,13 +10,14 @@ import dataclasses
 
 import torch
 
-import neumeta
+from neumeta.api.metamorph import CheckpointMismatchError, Metamorph
 from neumeta.api.target import NetworkTarget
 from neumeta.experiments.segmentation.models import datasets, labels, model_path, train_config, train_model
 from neumeta.hardware.machine import bf16_in_hardware
-from neumeta.method.training import INRTrainConfig
+from neumeta.method.training import INRTrainConfig, INRTrainee
 from neumeta.models.unet import BLOCK
-from neumeta.store.checkpoints import checkpoint_path
+from neumeta.store.checkpoints import checkpoint_path, load_checkpoint, partial_path
+from neumeta.training.loop import train_resumable
 from neumeta.training.segmentation import combo_loss
 
 EXAMPLE_SHAPE = (1, 3, 64, 64)  # any multiple of the stride: the structure does not depend on the image size
@@ -45,8 +46,18 @@ def inr_config(P):
 
 
 def uses_bf16(P):
-    """Whether the frozen U-Net runs in bfloat16 here: the profile asks for it and the CPU has it."""
+    """Whether a fresh run of the frozen U-Net is in bfloat16 here: the profile asks for it and the CPU has it."""
     return train_config(P).bf16 and bf16_in_hardware()
+
+
+def run_precision(P):
+    """The precision the frozen U-Net trains in: a partial checkpoint's own, so a run resumed on another CPU stays
+    in one precision (a partial that does not record it predates the record and ran in float32); else
+    ``uses_bf16``'s choice."""
+    partial = partial_path(inr_path(P))
+    if partial.exists():
+        return load_checkpoint(partial)["meta"].get("precision", "float32")
+    return "bfloat16" if uses_bf16(P) else "float32"
 
 
 def inr_key(P):
@@ -61,26 +72,61 @@ def inr_path(P):
     return checkpoint_path(P["profile"], "unet-neumeta", inr_key(P))
 
 
-def metamorph(P, base=None):
-    """The untrained ``Metamorph`` of the base U-Net (trained or reused first): BN folded, channels ordered."""
+def metamorph(P, base=None, precision="float32"):
+    """The untrained ``Metamorph`` of the base U-Net (trained or reused first): BN folded, channels ordered; the
+    frozen U-Net runs in ``precision``."""
     base = base if base is not None else train_model(P)[0]
-    meta = neumeta.Metamorph(base.eval(), [BLOCK], tuple(P["seg_inr_widths"]), torch.zeros(EXAMPLE_SHAPE),
-                             permutation="shp", solver_runs=P["permute_runs"], seed=P["seed"], inr=inr_settings(P))
-    if uses_bf16(P):
+    meta = Metamorph(base.eval(), [BLOCK], tuple(P["seg_inr_widths"]), torch.zeros(EXAMPLE_SHAPE),
+                     permutation="shp", solver_runs=P["permute_runs"], seed=P["seed"], inr=inr_settings(P))
+    if precision == "bfloat16":
         meta.target = Bfloat16Target(meta.spec, meta.target.net.state_dict())
     return meta
 
 
-def train_neumeta(P, base=None):
-    """The U-Net's NeuMeta INR, trained (or reused): ``(metamorph, info)``; every epoch is checkpointed."""
-    meta = metamorph(P, base)
+def train_neumeta(P, base=None, on_epoch_end=None):
+    """The U-Net's NeuMeta INR, trained (or reused): ``(metamorph, info)``; every epoch is checkpointed
+    (``on_epoch_end(epoch)`` runs after each, as in ``train_resumable``)."""
+    precision = run_precision(P)
+    meta = metamorph(P, base, precision)
     train, _, _ = datasets(P)
     _, ignore = labels(P)
     loss = combo_loss(ignore)
-    record = {"key": inr_key(P), "describe": meta.describe(), "precision": "bfloat16" if uses_bf16(P) else "float32"}
-    info = meta.fit_keyed(train, inr_config(P), inr_path(P), record, desc="U-Net NeuMeta",
-                          task_loss=lambda logits, x, y: loss(logits, y))
+    record = {"key": inr_key(P), "describe": meta.describe(), "precision": precision,
+              "fingerprint": meta.fingerprint}
+    trainee = _UNetINRTrainee(meta, train, inr_config(P), record, lambda logits, x, y: loss(logits, y))
+    meta.inr, info = train_resumable(inr_path(P), trainee, on_epoch_end)
+    meta.history = info.get("history")
     return meta.eval(), info
+
+
+class _UNetINRTrainee(INRTrainee):
+    """``INRTrainee`` whose checkpoints (final and partial) also hold the frozen U-Net's precision and the permuted
+    network's fingerprint: the key names the base U-Net by its checkpoint's name only, so an INR of another base
+    (retrained elsewhere under the same key) is refused rather than reused."""
+
+    def __init__(self, meta, train_set, cfg, record, task_loss):
+        super().__init__(meta.inr, meta.target, train_set, cfg, record, "U-Net NeuMeta", task_loss)
+
+    def _check(self, saved, what):
+        if saved.get("fingerprint", self.meta["fingerprint"]) != self.meta["fingerprint"]:
+            raise CheckpointMismatchError(f"{what} was trained on another base U-Net (other weights under the same "
+                                          "key): delete it, or restore the base U-Net it was trained on")
+        if "fingerprint" not in saved:  # written before the fingerprint was recorded: the key alone identifies it
+            print(f"[neumeta] {what} does not record its base U-Net's fingerprint: accepted by its key", flush=True)
+
+    def reuse(self, payload):
+        self._check(payload["meta"], "the U-Net INR's checkpoint")
+        return super().reuse(payload)
+
+    def restore(self, partial):
+        self._check(partial["meta"], "the U-Net INR's partial checkpoint")
+        super().restore(partial)
+
+    def train_epoch(self, epoch):
+        return {**super().train_epoch(epoch), "precision": self.meta["precision"]}
+
+    def partial_meta(self):
+        return {**super().partial_meta(), "precision": self.meta["precision"], "fingerprint": self.meta["fingerprint"]}
 
 
 def _plain(d):

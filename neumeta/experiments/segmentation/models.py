@@ -1,6 +1,6 @@
-"""The segmentation experiment's trained networks: the base U-Net, the Slimmable U-Net and the Individual U-Nets whose block
-``encoder.layer3.1`` really has inner width h, each trained from scratch through the one resumable trainer and
-keyed by everything that made it (structure, recipe, the data copy's fingerprint)."""
+"""The segmentation experiment's trained networks: the base U-Net, the Slimmable U-Net and the Individual U-Nets
+whose block ``encoder.layer3.1`` really has inner width h, each trained from scratch through the one resumable
+trainer and keyed by everything that made it (structure, recipe, the data copy's fingerprint)."""
 import dataclasses
 
 from neumeta.data import NUM_CLASSES, SEG_IGNORE, get_dataset

@@ -1,8 +1,16 @@
 """The result blocks of notebook 90: the paper's segmentation table with ours beside it, NeuMeta against every
 other method at each width, and the README's one headline line."""
 from neumeta import pages
+from neumeta.config.profiles import load_profile
+from neumeta.experiments.segmentation.tables import DATASET_TITLES
 
 NOTEBOOK = "90_segmentation"
+
+
+def _dataset(profile):
+    """The dataset the profile's run scored, by name."""
+    name = load_profile(profile)["seg_dataset"]
+    return DATASET_TITLES.get(name, name)
 
 
 def _miou_table(scores):
@@ -45,7 +53,8 @@ def segmentation(profile="cpu"):
     figures = f"../../figures/{profile}/{NOTEBOOK}"
     return "\n".join([
         f"![mIoU against width]({figures}/segmentation_miou_vs_width.png)", "",
-        "**The paper's table**, γ of the block `encoder.layer3.1` (paper: PASCAL VOC 2012, ours: CamVid):", "",
+        f"**The paper's table**, γ of the block `encoder.layer3.1` (paper: PASCAL VOC 2012, ours: "
+        f"{_dataset(profile)}):", "",
         _paper_table(layout), "", "**Every model** at the evaluated widths (test split):", "", _miou_table(scores), "",
         "**NeuMeta against each method at the same width** (mIoU points, paired 95 % bootstrap interval over test "
         "images):", "", *_comparison_lines(comparisons), "",
@@ -54,14 +63,21 @@ def segmentation(profile="cpu"):
 
 
 def segmentation_headline(profile="cpu"):
-    """One line for the README: NeuMeta at the never-trained h = 64 against the Individual U-Net of that width."""
+    """One line for the README: NeuMeta at full width and at its narrowest width never trained on, against the
+    Individual U-Net of that width."""
     scores = pages.stored(profile, NOTEBOOK, "segmentation_scores.csv")
     comparisons = pages.stored(profile, NOTEBOOK, "segmentation_comparisons.csv", columns=("verdict",))
-    narrow = int(scores[scores.method == "NeuMeta"].width.min())
-    miou = scores.set_index(["method", "width"])["miou"]
+    neumeta = scores[scores.method == "NeuMeta"]
+    unseen = neumeta[neumeta.trained.astype(str) == "False"]
+    narrow = int((unseen if len(unseen) else neumeta).width.min())
+    miou = neumeta.set_index("width")["miou"]
     row = comparisons[(comparisons.width == narrow) & (comparisons.b == "Individual")]
-    versus = (f"; against the Individual U-Net of that width: {pages.interval(row['diff'].iloc[0], row.ci_low.iloc[0], row.ci_high.iloc[0])} "
+    versus = (f"; against the Individual U-Net of that width: {pages.interval_of(row)} "
               f"({_words(row.verdict.iloc[0])})" if len(row) else "")
-    return (f"Segmentation on CamVid (a stand-in for VOC): NeuMeta's U-Net reaches {pages.number(miou['NeuMeta', 256])} "
-            f"mIoU at full width and {pages.number(miou['NeuMeta', narrow])} at the never-trained h = {narrow}"
+    full = (f"{pages.number(miou[neumeta.width.max()])} mIoU at h = {int(neumeta.width.max())} and "
+            if len(neumeta) else "")
+    dataset = _dataset(profile)
+    stand_in = "" if dataset == DATASET_TITLES["voc"] else " (a stand-in for VOC)"
+    return (f"Segmentation on {dataset}{stand_in}: NeuMeta's U-Net reaches {full}"
+            f"{pages.number(miou[narrow])} at the {'never-trained' if len(unseen) else 'narrowest'} h = {narrow}"
             f"{versus}.")

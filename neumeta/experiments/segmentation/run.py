@@ -87,5 +87,6 @@ def score_all(P, models):
 
 def trained_widths(P):
     """What each method trained on, for the tables' ``trained`` column."""
-    return {"NeuMeta": tuple(P["seg_inr_widths"]), "Individual": [FULL_WIDTH, *P["seg_individual_widths"]],
+    lo, hi = P["seg_inr_widths"]
+    return {"NeuMeta": range(lo, hi + 1), "Individual": [FULL_WIDTH, *P["seg_individual_widths"]],
             "Slimmable": list(P["seg_slimmable_widths"])}

@@ -13,8 +13,12 @@ from neumeta.models.unet import FULL_WIDTH
 from neumeta.segmentation.metrics import (iou_per_class, mean_iou, micro_f1_per_image, micro_iou_per_image,
                                           paired_miou_difference, pixel_accuracy)
 
-CAMVID_CLASSES = ("sky", "building", "pole", "road", "pavement", "tree", "sign/symbol", "fence", "car", "pedestrian",
-                  "bicyclist")
+CLASS_NAMES = {
+    "camvid": ("sky", "building", "pole", "road", "pavement", "tree", "sign/symbol", "fence", "car", "pedestrian",
+               "bicyclist"),
+    "voc": ("background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+            "dining table", "dog", "horse", "motorbike", "person", "potted plant", "sheep", "sofa", "train", "monitor")}
+DATASET_TITLES = {"camvid": "CamVid", "voc": "PASCAL VOC 2012"}
 # The paper's segmentation table (PASCAL VOC 2012, per-image micro IoU and F1 averaged over images); no gamma = 0
 PAPER_TABLE3 = pd.DataFrame(
     [("Individual", 25, 84.70, 90.63), ("Individual", 50, 83.14, 89.59), ("Individual", 75, 82.79, 89.36),
@@ -34,7 +38,7 @@ def gamma_of(width):
 
 
 def scores(confusions, trained_widths):
-    """One row per ``method@width`` key; ``trained_widths``: ``{method: (lo, hi) or [widths]}`` of what each
+    """One row per ``method@width`` key; ``trained_widths``: ``{method: widths}`` (a ``range`` or a list) of what each
     method trained on (a width outside is marked ``trained=False``)."""
     rows = []
     for key, conf in confusions.items():
@@ -50,13 +54,12 @@ def scores(confusions, trained_widths):
 def _trained(spec, width):
     if spec is None:
         return None  # pruning: no width is trained (a fine-tune starts from the pruned network)
-    if isinstance(spec, tuple):
-        return spec[0] <= width <= spec[1]
-    return width in spec
+    return width in spec  # a range (NeuMeta's) or a list of widths
 
 
-def per_class(confusions, classes=CAMVID_CLASSES):
-    rows = []
+def per_class(confusions, dataset):
+    """IoU (%) of every class of ``dataset`` for every model."""
+    classes, rows = CLASS_NAMES.get(dataset, ()), []
     for key, conf in confusions.items():
         method, width = split_key(key)
         iou = iou_per_class(np.asarray(conf).sum(0))

@@ -29,13 +29,14 @@ def score(net, test):
     return preds, size_of(net)
 
 
-def score_neumeta(rows, meta, extra, test, P):
-    """``rows[(method, gamma)] = (predictions, size)`` of both recipes at every evaluated gamma (K-sample merge)."""
+def score_neumeta(rows, meta, followup, test, P):
+    """``rows[(method, gamma)] = (predictions, size)`` of both recipes at every evaluated gamma (K-sample merge);
+    ``followup``: the follow-up recipe's ``(meta, scales_and_head)``, or None."""
     for gamma in progress(P["whole_eval_gammas"], desc="NeuMeta gammas"):
         rows["NeuMeta (paper recipe)", gamma] = score(network_at(meta, gamma, samples=P["inr_eval_samples"]), test)
-        if extra is not None:
+        if followup is not None:
             rows["NeuMeta (follow-up recipe)", gamma] = score(
-                followup_network(extra[0], extra[1], gamma, samples=P["inr_eval_samples"]), test)
+                followup_network(*followup, gamma, samples=P["inr_eval_samples"]), test)
     return rows
 
 

@@ -78,14 +78,14 @@ def generate(inr, widths, names, noise, generator):
     return out
 
 
-def scaled(generated, extra, blocks):
+def scaled(generated, scales_and_head, blocks):
     """``generated`` with each block's residual branch scaled by its SkipInit scalar, plus the trained classifier."""
     out = dict(generated)
     for i, block in enumerate(FRONT_TO_BACK):
         if block in blocks:
             for p in ("weight", "bias"):
-                out[f"{block}.conv2.{p}"] = generated[f"{block}.conv2.{p}"] * extra.scales[i]
-    out.update({f"fc.{k}": v for k, v in extra.fc.named_parameters()})
+                out[f"{block}.conv2.{p}"] = generated[f"{block}.conv2.{p}"] * scales_and_head.scales[i]
+    out.update({f"fc.{k}": v for k, v in scales_and_head.fc.named_parameters()})
     return out
 
 
@@ -94,20 +94,21 @@ class FollowUpTrainee(Trainee):
         self.meta, self.P, self.cfg = meta, P, inr_config(P)
         self.epochs = check_epochs(P)
         self.train_set = limit_dataset(train_set, self.cfg.limit_train, self.cfg.seed)
-        self.extra = BranchScalesAndHead(meta.target.net.fc)
+        self.scales_and_head = BranchScalesAndHead(meta.target.net.fc)
         self.opt = torch.optim.AdamW(meta.inr.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
-        self.opt_extra = torch.optim.AdamW(self.extra.parameters(), lr=self.cfg.lr, weight_decay=0.0)
+        self.opt_scales_and_head = torch.optim.AdamW(self.scales_and_head.parameters(), lr=self.cfg.lr,
+                                                     weight_decay=0.0)
 
     def reuse(self, payload):
         self.meta.inr.load_state_dict(payload["state_dict"])
-        self.extra.load_state_dict(payload["extra"])
-        return (self.meta.eval(), self.extra.eval()), dict(payload["meta"], reused=True)
+        self.scales_and_head.load_state_dict(payload["extra"])  # the checkpoints' key for it
+        return (self.meta.eval(), self.scales_and_head.eval()), dict(payload["meta"], reused=True)
 
     def restore(self, partial):
         self.meta.inr.load_state_dict(partial["state_dict"])
-        self.extra.load_state_dict(partial["extra"])
+        self.scales_and_head.load_state_dict(partial["extra"])
         self.opt.load_state_dict(partial["optimizer"])
-        self.opt_extra.load_state_dict(partial["optimizer_extra"])
+        self.opt_scales_and_head.load_state_dict(partial["optimizer_extra"])
 
     def _start_stage(self, stage):
         """A block's heads start from the previous block's trained heads; its scalar starts at 0 (it is)."""
@@ -125,7 +126,8 @@ class FollowUpTrainee(Trainee):
             self._start_stage(stage)
         blocks = set(FRONT_TO_BACK[:stage + 1])
         names = block_names(meta, blocks)
-        truth = {n: meta.target.ground_truth()[n].detach() for n in names}
+        pretrained = meta.target.ground_truth()
+        truth = {n: pretrained[n].detach() for n in names}
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
         torch.manual_seed(gen.initial_seed())  # augmentation, seeded as the batch order
         lo, hi = train_range(P)
@@ -138,33 +140,35 @@ class FollowUpTrainee(Trainee):
             full = generate(meta.inr, stage_widths(meta, hi, stage), names, cfg.noise, gen)
             width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
             drawn = generate(meta.inr, stage_widths(meta, width, stage), names, cfg.noise, gen)
-            out_full = meta.target(x[:half], scaled(full, self.extra, blocks))
-            out_drawn = meta.target(x[half:], scaled(drawn, self.extra, blocks)) if half < len(y) else out_full[:0]
+            out_full = meta.target(x[:half], scaled(full, self.scales_and_head, blocks))
+            out_drawn = (meta.target(x[half:], scaled(drawn, self.scales_and_head, blocks)) if half < len(y) else
+                         out_full[:0])
             logits = torch.cat([out_full, out_drawn])
             loss = F.cross_entropy(logits, y) + cfg.lambda_rec * weighted_mse(full, truth)
             check_finite(loss, epoch + 1, step)
-            self.opt.zero_grad(set_to_none=True), self.opt_extra.zero_grad(set_to_none=True)
+            self.opt.zero_grad(set_to_none=True), self.opt_scales_and_head.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.clip_value > 0:
                 torch.nn.utils.clip_grad_value_(meta.inr.parameters(), cfg.clip_value)
-            self.opt.step(), self.opt_extra.step()
+            self.opt.step(), self.opt_scales_and_head.step()
             loss_sum, seen = loss_sum + loss.item() * len(y), seen + len(y)
             correct += (logits.argmax(1) == y).sum().item()
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", d=width, refresh=False)
         return {"stage": stage + 1, "train_loss": loss_sum / seen, "train_acc": 100.0 * correct / seen,
-                "scales": [round(float(s), 4) for s in self.extra.scales.detach()]}
+                "scales": [round(float(s), 4) for s in self.scales_and_head.scales.detach()]}
 
     def state(self):
-        return {"state_dict": cpu_state(self.meta.inr.state_dict()), "extra": cpu_state(self.extra.state_dict()),
-                "optimizer": self.opt.state_dict(), "optimizer_extra": self.opt_extra.state_dict()}
+        return {"state_dict": cpu_state(self.meta.inr.state_dict()),
+                "extra": cpu_state(self.scales_and_head.state_dict()), "optimizer": self.opt.state_dict(),
+                "optimizer_extra": self.opt_scales_and_head.state_dict()}
 
     def finish(self, history, train_seconds):
         info = {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self.cfg).items()},
                 "history": history, "train_seconds": train_seconds, "epochs": self.epochs,
                 "stage_epochs": self.P["whole_followup_stage_epochs"], "selection": "last epoch"}
-        payload = {"state_dict": cpu_state(self.meta.inr.state_dict()), "extra": cpu_state(self.extra.state_dict()),
-                   "meta": info}
-        return payload, ((self.meta.eval(), self.extra.eval()), dict(info, reused=False))
+        payload = {"state_dict": cpu_state(self.meta.inr.state_dict()),
+                   "extra": cpu_state(self.scales_and_head.state_dict()), "meta": info}
+        return payload, ((self.meta.eval(), self.scales_and_head.eval()), dict(info, reused=False))
 
 
 def followup_path(P, dataset="cifar10"):
@@ -174,15 +178,16 @@ def followup_path(P, dataset="cifar10"):
 
 
 def train_followup(P, dataset="cifar10"):
-    """The follow-up recipe's INR and its scalars and classifier, trained (or reused): ``((meta, extra), info)``."""
+    """The follow-up recipe's INR and its scalars and classifier, trained (or reused):
+    ``((meta, scales_and_head), info)``."""
     meta = metamorph(P, dataset)
     train = get_dataset(dataset, "train", root=resolve_data_root(P))
     return train_resumable(followup_path(P, dataset), FollowUpTrainee(meta, train, P))
 
 
 @torch.no_grad()
-def followup_network(meta, extra, gamma, **merge):
+def followup_network(meta, scales_and_head, gamma, **merge):
     """The follow-up recipe's ResNet-20 with every block at ``gamma``: generated, scaled, its own classifier."""
     widths = block_widths(gamma)
     generated = meta.weights(widths, **merge)
-    return meta.target.materialise(scaled(generated, extra, set(FRONT_TO_BACK)), meta.widths(widths))
+    return meta.target.materialise(scaled(generated, scales_and_head, set(FRONT_TO_BACK)), meta.widths(widths))

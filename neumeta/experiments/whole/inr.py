@@ -21,6 +21,7 @@ from neumeta.method.training import INRTrainConfig
 from neumeta.store.checkpoints import checkpoint_path
 
 WIDEST_FIRST = tuple(sorted(BLOCKS, key=lambda b: -STAGES[b.split(".")[0]]))  # the INR is asked for layer3's width
+BENCHMARK_STEP = "nine-block INR (all blocks)"  # this INR's row in benchmarks/whole_inr_step.py's table
 
 
 def train_range(P):
@@ -37,8 +38,8 @@ def inr_config(P):
                           weight_decay=P["inr_weight_decay"], milestones=tuple(P["whole_inr_milestones"]),
                           clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
                           lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], seed=inr_seed(P),
-                          limit_train=P["whole_limit_train"] or P["inr_limit_train"], rec_warmup_steps=P["inr_rec_warmup_steps"],
-                          rec_warmup_lr=P["inr_rec_warmup_lr"])
+                          limit_train=P["whole_limit_train"] or P["inr_limit_train"],
+                          rec_warmup_steps=P["inr_rec_warmup_steps"], rec_warmup_lr=P["inr_rec_warmup_lr"])
 
 
 def inr_path(P, dataset="cifar10"):

@@ -7,7 +7,7 @@ import copy
 import torch
 import torch_pruning as tp
 
-from neumeta.baselines.pruning import HessianImportance, NEEDS_GRADIENTS, importance, per_sample_gradients
+from neumeta.baselines.pruning import NEEDS_GRADIENTS, importance, per_sample_gradients
 from neumeta.experiments.whole.thin import STAGES, block_widths
 
 
@@ -36,8 +36,7 @@ def prune_all_blocks(base, gamma, criterion, example_input, calibration=(), iter
                 p.grad = torch.zeros_like(p)
             for x, y in calibration:
                 torch.nn.functional.cross_entropy(pruned(x), y).backward()
-        elif criterion == "hessian":
-            assert isinstance(imp, HessianImportance)
+        elif criterion == "hessian":  # importance("hessian") is a HessianImportance
             imp.zero_grad()
             for x, y in calibration:
                 imp.add_samples(pruned, per_sample_gradients(pruned, pruned, x, y))

@@ -31,7 +31,8 @@ def whole(profile="cpu"):
     stored = pages.stored(profile, NOTEBOOK, "whole_stored_params.csv")
     rows = [[r.approach, pages.count(r.stored_params), r.serves] for r in stored.itertuples()]
     return "\n".join([
-        f"![Accuracy against whole-network parameters](../../figures/{profile}/{NOTEBOOK}/whole_accuracy_vs_params.png)",
+        f"![Accuracy against whole-network parameters]"
+        f"(../../figures/{profile}/{NOTEBOOK}/whole_accuracy_vs_params.png)",
         "", "**Test accuracy (%)** at every compression ratio γ of every block (CIFAR-10 test set):", "",
         _accuracy_table(scores), "", "**NeuMeta (paper recipe) against each row at the same γ** (points, paired 95 % "
         "interval over test images):", "", *_verdict_lines(comparisons), "", "**Stored parameters** to serve every γ:",
@@ -40,13 +41,14 @@ def whole(profile="cpu"):
 
 
 def whole_headline(profile="cpu"):
-    """One line: NeuMeta's whole-network INR at gamma = 75 % against the thin network trained from scratch."""
+    """One line: NeuMeta's whole-network INR at the largest gamma a thin network was trained at, against that thin
+    network (trained from scratch)."""
     scores = pages.stored(profile, NOTEBOOK, "whole_scores.csv")
     comparisons = pages.stored(profile, NOTEBOOK, "whole_comparisons.csv", columns=("verdict",))
     gamma = max(g for g in scores[scores.method == "Individual"].gamma)
     acc = scores.set_index(["method", "gamma"])["accuracy"]
     row = comparisons[(comparisons.gamma == gamma) & (comparisons.b == "Individual")]
-    margin = (f" ({pages.interval(row['diff'].iloc[0], row.ci_low.iloc[0], row.ci_high.iloc[0])} against the thin "
-              f"network trained from scratch: {row.verdict.iloc[0]})" if len(row) else "")
+    margin = (f" ({pages.interval_of(row)} against the thin network trained from scratch: {row.verdict.iloc[0]})"
+              if len(row) else "")
     return (f"Every block of ResNet-20 resized by one INR: at γ = {pages.percent(gamma)} the paper recipe's network "
             f"reaches {pages.number(acc.get(('NeuMeta (paper recipe)', gamma)))} %{margin}.")

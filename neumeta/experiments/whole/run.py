@@ -4,14 +4,19 @@ reused), every row scored.
     python -m neumeta.experiments.whole.train cpu thin G | neumeta | followup     # beforehand, resumably
 """
 import pandas as pd
+import torch.nn as nn
 
 from neumeta.experiments.inr.experiment import inr_checkpoint_path
 from neumeta.experiments.pretrained.base_models import base_checkpoint_path, train_base_model
 from neumeta.experiments.whole.followup import followup_path, train_followup
-from neumeta.experiments.whole.inr import inr_path, train_whole_neumeta
+from neumeta.experiments.whole.inr import BENCHMARK_STEP, inr_path, train_whole_neumeta
 from neumeta.experiments.whole.thin import thin_paths, train_thin
+from neumeta.metrics import count_parameters
 from neumeta.store.checkpoints import is_built, load_checkpoint
 from neumeta.store.results import RESULTS_ROOT
+
+FOLLOWUP_ESTIMATE = ("estimated as the paper recipe's (assumes the same cost per step, though each follow-up step "
+                     "generates twice, at full width and a drawn one, and stage k only blocks 0..k)")
 
 
 def _hours(path):
@@ -23,28 +28,31 @@ def step_ratio(P):
     path = RESULTS_ROOT / P["profile"] / "benchmarks" / "whole_inr_step.csv"
     if not path.exists():
         return 1.0
-    t = pd.read_csv(path)
-    return float(t.ratio_to_one_block_inr.iloc[-1])
+    ratio = pd.read_csv(path).set_index("step").ratio_to_one_block_inr
+    if BENCHMARK_STEP not in ratio.index:
+        raise ValueError(f"{path.name} has no row {BENCHMARK_STEP!r}: rerun benchmarks/whole_inr_step.py")
+    return float(ratio[BENCHMARK_STEP])
 
 
 def plan(P):
     """Measured hours of what is trained; estimates of the rest: a thin network costs the base model's recipe, an
-    INR the one-block INR's hours per epoch x the step ratio x its epochs."""
+    INR the one-block INR's hours per epoch x the step ratio x its epochs (the follow-up's: the paper recipe's,
+    its ``hours_are`` says what that assumes)."""
     base_hours = _hours(base_checkpoint_path("resnet20", "cifar10", P))
     one = inr_checkpoint_path("resnet20", "cifar10", P)
     one_meta = load_checkpoint(one)["meta"] if is_built(one) else None
     per_epoch = one_meta["train_seconds"] / 3600 / one_meta["epochs"] if one_meta else float("nan")
     cmd = f"python -m neumeta.experiments.whole.train {P['profile']}"
-    rows = [(f"thin ResNet-20, gamma = {g:g}", thin_paths(g, P)[-1], base_hours, f"{cmd} thin {g:g}")
+    rows = [(f"thin ResNet-20, gamma = {g:g}", thin_paths(g, P)[-1], base_hours, f"{cmd} thin {g:g}", "estimated")
             for g in P["whole_thin_gammas"]]
     inr_estimate = per_epoch * step_ratio(P) * P["whole_inr_epochs"]
-    rows += [("NeuMeta INR, paper recipe", inr_path(P), inr_estimate, f"{cmd} neumeta"),
-             ("NeuMeta INR, follow-up recipe", followup_path(P), inr_estimate, f"{cmd} followup")]
+    rows += [("NeuMeta INR, paper recipe", inr_path(P), inr_estimate, f"{cmd} neumeta", "estimated"),
+             ("NeuMeta INR, follow-up recipe", followup_path(P), inr_estimate, f"{cmd} followup", FOLLOWUP_ESTIMATE)]
     out = []
-    for name, path, estimate, command in rows:
+    for name, path, estimate, command, estimated in rows:
         measured = _hours(path)
         out.append(dict(model=name, built=measured is not None, hours=measured if measured is not None else estimate,
-                        hours_are="measured" if measured is not None else "estimated", command=command,
+                        hours_are="measured" if measured is not None else estimated, command=command,
                         checkpoint=path.name))
     return pd.DataFrame(out)
 
@@ -53,7 +61,7 @@ def train_all(P):
     """Every model (trained or reused): ``(models, training table)``."""
     models, rows = {}, []
     models["base"], info = train_base_model("resnet20", "cifar10", P)
-    rows.append(dict(model="base ResNet-20 (gamma = 0)", hours=info["train_seconds"] / 3600, params=None))
+    rows.append(dict(model="base ResNet-20 (gamma = 0)", hours=info["train_seconds"] / 3600))
     for gamma in P["whole_thin_gammas"]:
         models["thin", gamma], info = train_thin(gamma, P)
         rows.append(dict(model=f"thin ResNet-20, gamma = {gamma:g}", hours=info["train_seconds"] / 3600))
@@ -64,22 +72,45 @@ def train_all(P):
     return models, pd.DataFrame(rows)[["model", "hours"]]
 
 
+def _folded_into(modules, conv):
+    """The BatchNorm ``fuse_bn`` folds into the convolution ``conv`` (its sibling right after it), or None."""
+    parent, _, child = conv.rpartition(".")
+    prefix = f"{parent}." if parent else ""
+    names = [n for n, _ in modules[parent].named_children()]
+    after = names[names.index(child) + 1:][:1]
+    return prefix + after[0] if after and isinstance(modules[prefix + after[0]], nn.BatchNorm2d) else None
+
+
+def outside_generated(base, generated, classifier=True):
+    """Parameters of the unfolded ``base`` outside the ``generated`` (BN-folded) tensors: every generated
+    convolution and the BatchNorm folded into it are left out, and the classifier ``fc`` too unless ``classifier``."""
+    modules = dict(base.named_modules())
+    convs = {n.rpartition(".")[0] for n in generated}
+    covered = convs | {_folded_into(modules, c) for c in convs}
+    return sum(p.numel() for n, p in base.named_parameters()
+               if n.rpartition(".")[0] not in covered and (classifier or not n.startswith("fc.")))
+
+
 def stored_parameters(models, P):
     """What each approach stores to serve every gamma: NeuMeta its INR plus the base model's parameters outside
-    the generated tensors (the follow-up adds its scalars and classifier); Individual every network; pruning the
-    base model (plus each fine-tuned network)."""
-    from neumeta.metrics import count_parameters
+    the generated tensors (the follow-up: its scalars and its own classifier instead of the base model's);
+    Individual every network; pruning the base model (plus each fine-tuned network)."""
     meta = models["paper"]
-    outside = sum(p.numel() for n, p in meta.target.net.named_parameters() if n not in meta.spec.names)
-    follow_meta, extra = models["followup"]
+    follow_meta, scales_and_head = models["followup"]
+    # one form for every approach, the unfolded one the base and thin networks run in (BatchNorms as parameters):
+    # NeuMeta's part outside the generated tensors counted on its folded copy would leave its BatchNorms out
+    outside = outside_generated(models["base"], meta.spec.names)
+    follow_outside = outside_generated(models["base"], follow_meta.spec.names, classifier=False)
     base = count_parameters(models["base"])
-    thin = sum(count_parameters(models["thin", g]) for g in P["whole_thin_gammas"])  # a fine-tuned pruned network
+    thin = sum(count_parameters(models["thin", g]) for g in P["whole_thin_gammas"])
+    gammas = len(P["whole_thin_gammas"])
     return pd.DataFrame([
-        dict(approach="NeuMeta (paper recipe)", stored_params=count_parameters(meta.inr) + outside, serves="every gamma"),
-        dict(approach="NeuMeta (follow-up recipe)", stored_params=count_parameters(follow_meta.inr) + outside
-             + count_parameters(extra), serves="every gamma"),
-        dict(approach="Individual", stored_params=base + thin, serves=f"{1 + len(P['whole_thin_gammas'])} gammas"),
+        dict(approach="NeuMeta (paper recipe)", stored_params=count_parameters(meta.inr) + outside,
+             serves="every gamma"),
+        dict(approach="NeuMeta (follow-up recipe)", stored_params=count_parameters(follow_meta.inr) + follow_outside
+             + count_parameters(scales_and_head), serves="every gamma"),
+        dict(approach="Individual", stored_params=base + thin, serves=f"{1 + gammas} gammas"),
         dict(approach="pruning (no fine-tune)", stored_params=base, serves="every gamma (pruned on demand)"),
         dict(approach="pruning + fine-tune", stored_params=base + thin,  # each fine-tuned network: a thin one's size
-             serves=f"{len(P['whole_thin_gammas'])} gammas (one fine-tuned network each)"),
+             serves=f"{gammas} gammas (one fine-tuned network each)"),
     ])

@@ -7,7 +7,8 @@
 """
 import pandas as pd
 
-from neumeta.metrics import accuracy_of
+from neumeta.metrics import accuracy_of, count_parameters
+from neumeta.models import build_model
 from neumeta.stats import paired_difference, verdict_of
 
 REFERENCE = "NeuMeta (paper recipe)"
@@ -58,6 +59,4 @@ def single_block(table2, base_params, params_at_width):
 
 def single_block_params(widths):
     """``{d: parameters of ResNet-20 whose layer3.2 has inner width d}`` (Table 2's networks)."""
-    from neumeta.metrics import count_parameters
-    from neumeta.models import build_model
     return {d: count_parameters(build_model("resnet20", 10, width=d)) for d in widths}
