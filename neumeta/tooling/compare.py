@@ -43,7 +43,7 @@ ACCURACY = re.compile(r"acc", re.I)
 ACCURACY_MARGINS = "p_mcnemar"  # a table with McNemar's test compares accuracies: its margins are accuracy points
 
 
-def _committed_bytes(path, ref):
+def committed_bytes(path, ref):
     rel = path.resolve().relative_to(REPO_ROOT)
     out = subprocess.run(["git", "show", f"{ref}:{rel.as_posix()}"], cwd=REPO_ROOT, capture_output=True)
     return out.stdout if out.returncode == 0 else None
@@ -51,7 +51,7 @@ def _committed_bytes(path, ref):
 
 def committed_table(path, ref="HEAD"):
     """The table at ``path`` as committed at ``ref`` (None when it was not committed there)."""
-    data = _committed_bytes(path, ref)
+    data = committed_bytes(path, ref)
     return pd.read_csv(io.BytesIO(data)) if data is not None else None
 
 
@@ -60,7 +60,7 @@ def cpu_models(folder, ref="HEAD"):
     def model(text):
         return json.loads(text).get("machine", {}).get("cpu_model") if text else None
     meta = folder / "meta.json"
-    return model(_committed_bytes(meta, ref)), model(meta.read_bytes() if meta.exists() else None)
+    return model(committed_bytes(meta, ref)), model(meta.read_bytes() if meta.exists() else None)
 
 
 def _named_by(row, pattern):

@@ -1,0 +1,92 @@
+"""Where a faster evaluation changed a number: every per-image prediction a notebook stores, the run on disk against
+the one committed at ``--against``, each changed accuracy with its paired 95 % interval over the test images.
+
+    python -m neumeta.tooling.changes --profile cpu --notebook 70_ablations --against 98e3484
+
+A prediction array that is identical in both is counted, not listed; one that differs gets a row: the accuracy at
+``--against`` and now, their difference (now minus then) with its paired bootstrap interval, and the verdict. A
+changed number whose interval contains 0 reads the same ("within noise"). Writes
+``results/<profile>/benchmarks/changes_<notebook>.csv`` atomically and prints the summary.
+"""
+import argparse
+import io
+import sys
+
+import numpy as np
+import pandas as pd
+
+from neumeta.stats import paired_difference
+from neumeta.store.atomic import atomic_write
+from neumeta.store.results import RESULTS_ROOT
+from neumeta.tooling.compare import committed_bytes
+
+COLUMNS = ["file", "key", "then", "now", "now_minus_then", "ci_low", "ci_high", "verdict"]
+
+
+def _accuracy(pred, labels):
+    return 100.0 * float(np.mean(np.asarray(pred) == np.asarray(labels)))
+
+
+def _labels_key(key, arrays):
+    """The labels of a prediction key: the ``"<panel>|labels"`` entry of its first field."""
+    label = f"{key.split('|')[0]}|labels"
+    return label if label in arrays else None
+
+
+def changed_predictions(old, new, file="", seed=0):
+    """``(rows, identical)``: one row per key of ``new`` whose predictions differ from ``old``'s; how many agree."""
+    rows, identical = [], 0
+    for key in sorted(set(old) & set(new)):
+        labels_key = _labels_key(key, new)
+        if key == labels_key or labels_key is None:
+            continue
+        if np.array_equal(old[key], new[key]):
+            identical += 1
+            continue
+        labels = new[labels_key]
+        m = paired_difference(new[key], old[key], labels, seed=seed)
+        rows.append(dict(file=file, key=key, then=_accuracy(old[key], labels), now=_accuracy(new[key], labels),
+                         now_minus_then=m["diff"], ci_low=m["ci_low"], ci_high=m["ci_high"], verdict=m["verdict"]))
+    return rows, identical
+
+
+def _arrays(data):
+    with np.load(io.BytesIO(data) if isinstance(data, bytes) else data, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default="cpu")
+    parser.add_argument("--notebook", required=True, help="e.g. 70_ablations")
+    parser.add_argument("--against", required=True, help="the commit whose stored predictions are the old ones")
+    args = parser.parse_args(argv)
+    folder = RESULTS_ROOT / args.profile / args.notebook
+    files = sorted(folder.glob("*.npz"))
+    if not files:
+        parser.error(f"{folder} holds no stored predictions (*.npz): run the notebook first")
+    rows, identical = [], 0
+    for path in files:
+        old = committed_bytes(path, args.against)
+        if old is None:
+            print(f"{path.name}: not committed at {args.against}; skipped")
+            continue
+        found, same = changed_predictions(_arrays(old), _arrays(str(path)), path.name)
+        rows += found
+        identical += same
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    out = RESULTS_ROOT / args.profile / "benchmarks" / f"changes_{args.notebook}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out, "w") as f:
+        table.to_csv(f, index=False)
+    noisy = table[table.verdict != "within noise"]
+    print(f"{args.notebook}: {identical} prediction arrays identical, {len(table)} changed, "
+          f"{len(table) - len(noisy)} of them within noise of the old ones; largest move "
+          f"{table.now_minus_then.abs().max() if len(table) else 0:.2f} points -> {out.name}")
+    for r in noisy.itertuples():
+        print(f"  OUTSIDE NOISE: {r.key}: {r.then:.2f} -> {r.now:.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}]")
+    return 0 if noisy.empty else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""The change check: identical prediction arrays are counted, changed ones get a paired interval and a verdict."""
+import numpy as np
+
+from neumeta.tooling.changes import changed_predictions
+
+
+def test_changed_predictions_are_listed_with_their_paired_interval():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 2000)
+    same = labels.copy()
+    one_flip = labels.copy()
+    one_flip[0] = (labels[0] + 1) % 10  # one image of 2000: 0.05 points, within noise
+    half_wrong = labels.copy()
+    half_wrong[:1000] = (labels[:1000] + 1) % 10  # 50 points worse: outside noise
+    old = {"a|labels": labels, "a|x|d=1": same, "a|y|d=1": labels, "a|z|d=1": labels}
+    new = {"a|labels": labels, "a|x|d=1": same, "a|y|d=1": one_flip, "a|z|d=1": half_wrong, "a|new|d=1": labels}
+    rows, identical = changed_predictions(old, new)
+    assert identical == 1 and [r["key"] for r in rows] == ["a|y|d=1", "a|z|d=1"]
+    flip, wrong = rows
+    assert flip["now_minus_then"] == -0.05 and flip["verdict"] == "within noise" and flip["ci_low"] < 0 <= flip["ci_high"]
+    assert wrong["now_minus_then"] == -50 and wrong["verdict"] == "A < B" and wrong["ci_high"] < 0
