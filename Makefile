@@ -1,4 +1,4 @@
-# make reproduce [PROFILE=cpu] [ONLY=00,20] [FORCE=1]   regenerate tables and figures
+# make reproduce [PROFILE=cpu] [ONLY=00,20] [FORCE=1] [JOBS=2]   regenerate tables and figures (JOBS notebooks side by side)
 # make test                                             the whole test suite (smoke profile)
 # make artifacts [PROFILE=cpu]                          every artifact of a profile: key, inputs, built or not
 # make benchmark [PROFILE=cpu]                          old vs new evaluation path, as ratios (results/PROFILE/benchmarks)
@@ -6,6 +6,7 @@
 PROFILE ?= cpu
 ONLY ?=
 FORCE ?= 0
+JOBS ?= 2
 SHARED ?= ../shared/data
 DATA ?= $(or $(NEUMETA_DATA),data)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -35,7 +36,7 @@ data:
 	else echo "no $(SHARED): datasets are downloaded on first use where the network allows"; fi
 
 reproduce: venv data
-	$(PY) -m neumeta.tooling.pipeline --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
+	$(PY) -m neumeta.tooling.pipeline --profile $(PROFILE) --jobs $(JOBS) $(if $(ONLY),--only $(ONLY)) $(if $(filter 1,$(FORCE)),--force)
 	$(PY) -m neumeta.tooling.report
 	$(PY) -m neumeta.tooling.compare --profile $(PROFILE) $(if $(ONLY),--only $(ONLY))
 

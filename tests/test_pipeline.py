@@ -124,8 +124,8 @@ def test_headless_log_names_the_cell_and_prefixes_output(capsys):
     """What `make reproduce` prints while a notebook runs: the cell it is in, then the cell's output."""
     import logging
 
-    from neumeta.tooling.pipeline import _CellLog
-    handler = _CellLog()
+    from neumeta.tooling.cell_log import CellLog
+    handler = CellLog()
     handler.notebook, handler.cells = "30_table2", 17
     for message in ("Executing Cell 8---------", "Working directory: /somewhere", "line one\nline two", "Ending Cell 8--"):
         handler.emit(logging.LogRecord("papermill", logging.INFO, __file__, 0, message, None, None))

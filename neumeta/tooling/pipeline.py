@@ -24,6 +24,8 @@ from importlib import metadata
 from neumeta.hardware.machine import describe_machine
 from neumeta.store.atomic import atomic_write, clean_orphans
 from neumeta.store.checkpoints import checkpoint_dir, force_retrain
+from neumeta.tooling.cell_log import CELL_LOG
+from neumeta.tooling.lanes import run_lanes
 from neumeta.tooling.paths import relative_notebook, staging_replacements
 from neumeta.tooling.provenance import code_fingerprint, profile_values_sha
 from neumeta.config.profiles import DRY_RUN_ENV, READS_ENV, UnknownProfileError, available_profiles, load_profile
@@ -127,6 +129,7 @@ def run_notebook(notebook, profile, force=False, log_output=True):
                        "NEUMETA_FORCE": "1" if force else os.environ.get("NEUMETA_FORCE", "0"),
                        "PYDEVD_DISABLE_FILE_VALIDATION": "1", READS_ENV: str(res_staging / ".profile-reads")})
     executed = res_staging / "executed.ipynb"
+    _KERNELS_RUN[0] += 1
     started = dt.datetime.now(dt.timezone.utc)
     code = code_fingerprint(notebook, profile)  # what this result depends on (provenance.py)
     # dirty = a file this notebook runs (not any file of the tree) differs from the commit, at start or end
@@ -183,10 +186,20 @@ def _run_meta(notebook, profile, res_staging, code, own, git_at_start, started, 
         "versions": _versions(),
         "machine": describe_machine(), "start": started.isoformat(timespec="seconds"),
         "end": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "duration_seconds": round(seconds, 1), "forced_retrain": force,
+        "duration_seconds": round(seconds, 1), "forced_retrain": force, "kernel_peak_rss_mib": _kernel_peak(),
         "papermill": {k: nb_meta.get(k) for k in ("start_time", "end_time", "duration", "exception",
                                                   "version", "environment_variables")},
     }
+
+
+def _kernel_peak():
+    """The notebook kernel's peak resident memory (MiB) where this process ran one notebook (``--only NN``, and
+    every lane of ``--jobs``); else None: the operating system keeps one peak over all children."""
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024) if _KERNELS_RUN == [1] else None
+
+
+_KERNELS_RUN = [0]
 
 
 def start_force_run(profile, notebooks):
@@ -213,37 +226,13 @@ def start_force_run(profile, notebooks):
     return path
 
 
-class _CellLog(logging.Handler):
-    """papermill's log of a running notebook as lines that say where it is: "[neumeta] 30_table2 cell 8/17"
-    when a cell starts, then the cell's printed output (progress lines included), each line prefixed."""
-
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.notebook, self.cells = "", 0
-
-    def emit(self, record):
-        message = record.getMessage()
-        if message.startswith("Executing Cell "):
-            number = message[len("Executing Cell "):].rstrip("-").strip()
-            text = f"[neumeta] {self.notebook} cell {number}/{self.cells}"
-        elif message.startswith(("Ending Cell", "Executing notebook with kernel", "Input Notebook", "Output Notebook",
-                                 "Working directory")):  # a path of this machine, not progress
-            return
-        else:
-            text = "\n".join(f"  {self.notebook} | {line}" for line in message.rstrip().splitlines() if line.strip())
-        if text:
-            print(text, flush=True)
-
-
-CELL_LOG = _CellLog()
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=os.environ.get("NEUMETA_PROFILE", "cpu"))
     parser.add_argument("--only", default="", help="comma-separated notebook numbers or names, e.g. 00,20")
     parser.add_argument("--force", action="store_true", help="retrain instead of reusing stored checkpoints")
     parser.add_argument("--quiet", action="store_true", help="do not stream cell output")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks side by side (neumeta/tooling/lanes.py)")
     args = parser.parse_args(argv)
     real_store = (RESULTS_ROOT.resolve() == (REPO_ROOT / "results").resolve()
                   or checkpoint_dir(args.profile).parent.resolve() == (REPO_ROOT / "checkpoints").resolve())
@@ -259,6 +248,8 @@ def main(argv=None):
         for name in clean_orphans(folder):
             print(f"[neumeta] removed {folder.name}/{name}, left by a process that was killed", flush=True)
     force = args.force or force_retrain()  # FORCE from the environment is one forced run too
+    if args.jobs > 1 and not force:  # a forced run trains: its artifacts are built once, in notebook order
+        return _report(run_lanes(notebooks, args.profile, args.jobs, args.quiet), len(notebooks), args.profile, None)
     force_file = start_force_run(args.profile, [nb.stem for nb in notebooks]) if force else None
     failures = []
     papermill_log = logging.getLogger("papermill")
@@ -281,17 +272,22 @@ def main(argv=None):
             failures.append((nb.name, error))
     if force_file is not None and not failures:
         force_file.unlink(missing_ok=True)  # the forced run is complete
-    if failures:
-        if force_file is not None:
-            print(f"[neumeta] forced run {os.environ['NEUMETA_FORCE_RUN']} is unfinished: rerun with FORCE=1 to "
-                  "continue it (what it rebuilt is kept, partial checkpoints resume)", file=sys.stderr)
-        print(f"\n[neumeta] {len(failures)} notebook(s) failed; their previous results are untouched:", file=sys.stderr)
-        for name, err in failures:
-            print(f"  - {name}: {err.strip().splitlines()[-1][:500]}", file=sys.stderr)
-        print(f"  executed copies for debugging: results/{args.profile}/_failed/", file=sys.stderr)
-        return 1
-    print(f"[neumeta] all {len(notebooks)} notebook(s) ok; profiles available: {available_profiles()}")
-    return 0
+    return _report(failures, len(notebooks), args.profile, force_file)
+
+
+def _report(failures, count, profile, force_file):
+    """Name every failure (exit 1), or say all ran."""
+    if not failures:
+        print(f"[neumeta] all {count} notebook(s) ok; profiles available: {available_profiles()}")
+        return 0
+    if force_file is not None:
+        print(f"[neumeta] forced run {os.environ['NEUMETA_FORCE_RUN']} is unfinished: rerun with FORCE=1 to "
+              "continue it (what it rebuilt is kept, partial checkpoints resume)", file=sys.stderr)
+    print(f"\n[neumeta] {len(failures)} notebook(s) failed; their previous results are untouched:", file=sys.stderr)
+    for name, err in failures:
+        print(f"  - {name}: {err.strip().splitlines()[-1][:500]}", file=sys.stderr)
+    print(f"  executed copies for debugging: results/{profile}/_failed/", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
