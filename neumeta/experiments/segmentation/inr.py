@@ -14,7 +14,9 @@ from neumeta.api.metamorph import CheckpointMismatchError, Metamorph
 from neumeta.api.target import NetworkTarget
 from neumeta.experiments.segmentation.models import datasets, labels, model_path, train_config, train_model
 from neumeta.hardware.machine import bf16_in_hardware
-from neumeta.method.training import INRTrainConfig, INRTrainee
+from neumeta.experiments.inr import configs
+from neumeta.experiments.inr.configs import inr_size
+from neumeta.method.training import INRTrainee
 from neumeta.models.unet import BLOCK
 from neumeta.store.checkpoints import checkpoint_path, load_checkpoint, partial_path
 from neumeta.training.loop import train_resumable
@@ -33,16 +35,14 @@ class Bfloat16Target(NetworkTarget):
 
 
 def inr_settings(P):
-    return {"hidden": P["seg_inr_hidden"], "num_layers": P["seg_inr_layers"], "num_freqs": P["seg_inr_freqs"]}
+    return inr_size(P, "seg")
 
 
 def inr_config(P):
-    return INRTrainConfig(epochs=P["seg_inr_epochs"], batch_size=P["seg_batch_size"], lr=P["seg_inr_lr"],
-                          weight_decay=P["inr_weight_decay"], milestones=tuple(P["seg_inr_milestones"]),
-                          clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
-                          lambda_rec=P["seg_inr_lambda_rec"], lambda_reg=P["seg_inr_lambda_reg"], seed=P["seed"],
-                          limit_train=P["seg_limit_train"], rec_warmup_steps=P["seg_inr_warm_start"],
-                          rec_warmup_lr=P["inr_rec_warmup_lr"])
+    return configs.inr_config(P, epochs=P["seg_inr_epochs"], batch_size=P["seg_batch_size"], lr=P["seg_inr_lr"],
+                              milestones=P["seg_inr_milestones"], lambda_rec=P["seg_inr_lambda_rec"],
+                              lambda_reg=P["seg_inr_lambda_reg"], seed=P["seed"], limit_train=P["seg_limit_train"],
+                              rec_warmup_steps=P["seg_inr_warm_start"])
 
 
 def uses_bf16(P):

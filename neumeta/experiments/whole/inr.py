@@ -17,7 +17,8 @@ from neumeta.experiments.pretrained.base_models import resolve_data_root
 from neumeta.experiments.pretrained.specs import example_input, folded_network
 from neumeta.experiments.pretrained.targets import permuted_target, permuted_target_path
 from neumeta.experiments.whole.thin import BLOCKS, STAGES, block_widths
-from neumeta.method.training import INRTrainConfig
+from neumeta.experiments.inr import configs
+from neumeta.experiments.inr.configs import inr_size
 from neumeta.store.checkpoints import checkpoint_path
 
 WIDEST_FIRST = tuple(sorted(BLOCKS, key=lambda b: -STAGES[b.split(".")[0]]))  # the INR is asked for layer3's width
@@ -30,16 +31,12 @@ def train_range(P):
 
 
 def inr_settings(P):
-    return {"hidden": P["whole_inr_hidden"], "num_layers": P["whole_inr_layers"], "num_freqs": P["whole_inr_freqs"]}
+    return inr_size(P, "whole")
 
 
 def inr_config(P):
-    return INRTrainConfig(epochs=P["whole_inr_epochs"], batch_size=P["inr_batch_size"], lr=P["inr_lr"],
-                          weight_decay=P["inr_weight_decay"], milestones=tuple(P["whole_inr_milestones"]),
-                          clip_value=P["inr_clip"], ema_decay=P["inr_ema"], noise=P["inr_noise"],
-                          lambda_rec=P["inr_lambda_rec"], lambda_reg=P["inr_lambda_reg"], seed=inr_seed(P),
-                          limit_train=P["whole_limit_train"] or P["inr_limit_train"],
-                          rec_warmup_steps=P["inr_rec_warmup_steps"], rec_warmup_lr=P["inr_rec_warmup_lr"])
+    return configs.inr_config(P, epochs=P["whole_inr_epochs"], milestones=P["whole_inr_milestones"],
+                              limit_train=P["whole_limit_train"] or P["inr_limit_train"])
 
 
 def inr_path(P, dataset="cifar10"):
