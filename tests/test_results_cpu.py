@@ -240,6 +240,8 @@ def test_vae_iwae_estimate_is_never_looser_than_the_one_sample_bound():
     """Per model: the IWAE mean (first 1000 images) is below the negative ELBO mean (all images), up to the two
     means' 95 % half-intervals (they average over different images)."""
     t = _vae().pivot_table(index=["method", "width"], columns="metric", values=["mean", "ci_half"])
+    t = t[t["mean"]["iwae"].notna()]  # NeuMeta's widths between the compared ones have no IWAE estimate
+    assert len(t) >= len(load_profile("cpu")["vae_baseline_widths"])
     slack = t["ci_half"]["iwae"] + t["ci_half"]["neg_elbo"]
     assert (t["mean"]["iwae"] <= t["mean"]["neg_elbo"] + slack).all()
 

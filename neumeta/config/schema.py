@@ -139,6 +139,7 @@ SCHEMA = {
     "prune_finetune_steps": _int(0, 1_000_000),
     "prune_finetune_lr": _num(0, 10),
     "prune_finetune_batch_size": _int(1, 65_536),
+    "prune_finetune_compressions": _num(0, 1, many=True),
     "prune_panels": Rule("choice", choices=PANELS, many=True),
     "table2_datasets": Rule("choice", choices=DATASETS_CIFAR, many=True),
     "table2_widths": _int(many=True, min_len=1, lo=1, hi=64),

@@ -52,6 +52,13 @@ def prepare_panel(panel, P):
     return panel
 
 
+def fine_tuned_widths(widths, full, P):
+    """The widths of ``widths`` the labelled fine-tuned variant runs at: those at ``prune_finetune_compressions``
+    of ``full`` (its fine-tune costs a training run per width; the paper's protocol has none)."""
+    wanted = {round((1 - c) * full) for c in P["prune_finetune_compressions"]}
+    return [d for d in widths if d in wanted]
+
+
 def prune_and_score(panel, d, criterion, tuned, P):
     """``(predicted classes, labels, [(metric, value)])`` of the base model pruned to width ``d`` by ``criterion``
     in ``prune_iterative_steps`` steps, fine-tuned where ``tuned``. The metrics: accuracy, the block-local

@@ -17,7 +17,7 @@ BATCH = 500
 def per_image_metrics(model, test_x, likelihood, iwae_k, iwae_images, seed=0):
     """``{"neg_elbo": [N], "mse": [N], "iwae": [iwae_images]}`` (float64 numpy) for the uint8 images ``test_x``:
     the one-sample negative ELBO and reconstruction MSE on every image, and the importance-weighted
-    estimate of -log p(x) with ``iwae_k`` draws on the first ``iwae_images``."""
+    estimate of -log p(x) with ``iwae_k`` draws on the first ``iwae_images`` (none, and no ``"iwae"``, at 0)."""
     model.eval()
     g_elbo, g_mse, g_iwae = (torch.Generator().manual_seed(seed + i) for i in range(3))
     elbo, mse, iwae = [], [], []
@@ -27,7 +27,7 @@ def per_image_metrics(model, test_x, likelihood, iwae_k, iwae_images, seed=0):
     chunk = max(1, min(BATCH, 250_000 // max(iwae_k, 1)))  # images per IWAE pass: memory ~ images x 250 x pixels
     for x in map(as_float, test_x[:iwae_images].split(chunk)):
         iwae.append(iwae_nll(model, x, iwae_k, g_iwae, likelihood))
-    return {k: torch.cat(v).double().numpy() for k, v in (("neg_elbo", elbo), ("mse", mse), ("iwae", iwae))}
+    return {k: torch.cat(v).double().numpy() for k, v in (("neg_elbo", elbo), ("mse", mse), ("iwae", iwae)) if v}
 
 
 def mean_with_interval(values, confidence=0.95):

@@ -20,11 +20,13 @@ def scoring_context(dataset, base, test, P):
 
 def score(context, method, width, model, out, P):
     """Score ``model`` (``method`` at decoder ``width``) on ``context``'s test images and add to ``out``: its summary
-    rows to ``out["rows"]``, its per-image metrics to ``out["per_image"]`` at a compared width, and for NeuMeta and
+    rows to ``out["rows"]`` (the IWAE row at compared widths only), its per-image metrics to ``out["per_image"]`` at a compared width, and for NeuMeta and
     L1 at a shown width its samples and reconstructions to ``out["figure6"]``."""
     dataset, test = context["dataset"], context["test"]
-    metrics = per_image_metrics(model, test, context["likelihood"], P["vae_iwae_k"], P["vae_iwae_images"],
-                                seed=P["seed"])
+    # the IWAE estimate (a thousand decoder passes per image) where a width is compared with a baseline or shown;
+    # NeuMeta's widths in between keep the two one-draw metrics
+    iwae_images = P["vae_iwae_images"] if width in context["compared"] else 0
+    metrics = per_image_metrics(model, test, context["likelihood"], P["vae_iwae_k"], iwae_images, seed=P["seed"])
     out["rows"].extend(summary_rows(dataset, method, width, context["full"], count_parameters(model),
                                     context["base_params"], metrics))
     if width in context["compared"]:
