@@ -63,3 +63,11 @@ def test_margins_refuse_test_images_in_another_order():
     neumeta = {"mnist|labels": labels[::-1], "mnist|acc_merged|d=8": labels}
     with pytest.raises(RuntimeError, match="cannot pair"):
         neumeta_margins(_acc("mnist", ["l1"]), np.array(["mnist"]), neumeta, {"mnist|labels": labels}, seed=0)
+
+
+def test_the_fine_tuned_variant_runs_at_the_profiles_compressions_only():
+    from neumeta.experiments.pruning.runs import fine_tuned_widths
+    P = {"prune_finetune_compressions": [0.25, 0.5, 0.75, 0.875]}
+    assert fine_tuned_widths([64, 56, 48, 40, 32, 24, 16, 8, 4], 64, P) == [48, 32, 16, 8]
+    assert fine_tuned_widths([32, 28, 24, 20, 16, 12, 8, 4, 2], 32, P) == [24, 16, 8, 4]
+    assert fine_tuned_widths([64, 60], 64, P) == []  # no width at those compressions: no fine-tune
