@@ -83,3 +83,17 @@ def test_figure6_panels_show_full_width_then_25_and_50_percent():
                                                            ("NeuMeta", 32), ("l1", 32)]
     assert [t for _, _, t in figure6_panels(64)][:4] == ["pretrained h = 64", "NeuMeta h = 64", "NeuMeta h = 48",
                                                           "L1 pruning h = 48"]
+
+
+
+def test_a_width_no_baseline_shares_has_no_iwae_row(mnist_test):
+    """NeuMeta between the compared widths: the two one-draw metrics, the same as with the IWAE, and no IWAE row."""
+    torch.manual_seed(0)
+    base = build_model("vae-mnist").eval()
+    context = scoring_context("mnist", base, mnist_test, P)
+    out = dict(rows=[], per_image={}, figure6={})
+    model = build_model("vae-mnist", width=24).eval()
+    score(context, "NeuMeta", 24, model, out, P)
+    assert {r["metric"] for r in out["rows"]} == {"neg_elbo", "mse"}
+    full = per_image_metrics(model, mnist_test, "bernoulli", 2, 5, seed=0)
+    assert out["rows"][0]["mean"] == pytest.approx(full["neg_elbo"].mean())

@@ -25,7 +25,7 @@ def per_image_metrics(model, test_x, likelihood, iwae_k, iwae_images, seed=0):
         elbo.append(neg_elbo(model(x, g_elbo), x, likelihood))
         mse.append(reconstruction_mse(model, x, g_mse))
     chunk = max(1, min(BATCH, 250_000 // max(iwae_k, 1)))  # images per IWAE pass: memory ~ images x 250 x pixels
-    for x in map(as_float, test_x[:iwae_images].split(chunk)):
+    for x in map(as_float, test_x[:iwae_images].split(chunk) if iwae_images else ()):
         iwae.append(iwae_nll(model, x, iwae_k, g_iwae, likelihood))
     return {k: torch.cat(v).double().numpy() for k, v in (("neg_elbo", elbo), ("mse", mse), ("iwae", iwae)) if v}
 
