@@ -10,9 +10,10 @@ def _ratio(width, full):
 
 
 def _panel_table(sub, nm, widths, full):
-    """One dataset's accuracy table: every criterion at every width, NeuMeta's row last (when stored)."""
+    """One dataset's accuracy table: every criterion at every width (the fine-tuned variant where it ran), NeuMeta's row
+    last (when stored)."""
     acc = sub.set_index(["method", "width"])["value"]
-    rows = [[method] + [pages.number(acc[(method, w)]) for w in widths] for method in sub.method.unique()]
+    rows = [[method] + [pages.number(acc.get((method, w))) for w in widths] for method in sub.method.unique()]
     if nm is not None and len(nm):
         rows.append(["**NeuMeta**"] + [pages.bold(pages.number(nm[w])) if w in nm.index else pages.MISSING
                                        for w in widths])
