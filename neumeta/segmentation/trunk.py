@@ -23,10 +23,12 @@ class UNetTrunk:
         self.net, self.dataset, self.stride, self.ignore = net.eval(), dataset, stride, ignore
         self.batch_size, self.device = batch_size, device
         self.cached = None
-        first = next(iter(self._computed()))[0]
-        per_image = sum(f.numel() * f.element_size() for f in first) / len(first[0])
+        computed = self._computed()
+        first = next(computed)  # its size decides whether the split's features are kept
+        per_image = sum(f.numel() * f.element_size() for f in first[0]) / len(first[0][0])
         if per_image * len(dataset) <= cache_bytes:
-            self.cached = list(progress(self._computed(), total=len(self._loader()), desc=desc, leave=False))
+            rest = progress(computed, total=len(self._loader()) - 1, desc=desc, leave=False)
+            self.cached = [first, *rest]
 
     def _loader(self):
         return batches(self.dataset, self.batch_size, self.ignore)

@@ -70,9 +70,10 @@ def run_lanes(notebooks, profile, jobs, quiet=False, poll_seconds=1.0):
     pending, running, done, failures = list(stems), {}, set(), []
     print(f"[neumeta] {len(stems)} notebook(s) in {jobs} lanes of {threads} torch thread(s)", flush=True)
     while pending or running:
-        for stem in [s for s in pending if needs[s] & {f for f, _ in failures}]:
+        failed = {stem for stem, _ in failures}
+        for stem in [s for s in pending if needs[s] & failed]:
             pending.remove(stem)
-            failures.append((stem, f"not run: an input failed ({sorted(needs[stem] & {f for f, _ in failures})})"))
+            failures.append((stem, f"not run: an input failed ({sorted(needs[stem] & failed)})"))
         stem = next_ready(pending, needs, done, running, runs, budget) if len(running) < jobs else None
         if stem is None and pending and not running:  # inputs read in a circle: run in notebook order
             stem = pending[0]
@@ -86,7 +87,10 @@ def run_lanes(notebooks, profile, jobs, quiet=False, poll_seconds=1.0):
             if process.poll() is None:
                 continue
             del running[stem]
-            done.add(stem) if process.returncode == 0 else failures.append((stem, f"exit {process.returncode}"))
+            if process.returncode == 0:
+                done.add(stem)
+            else:
+                failures.append((stem, f"exit {process.returncode}"))
             print(f"[neumeta] lane end: {stem} {'ok' if process.returncode == 0 else 'FAILED'} in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
     return [(f"{stem}.ipynb", error) for stem, error in failures]
