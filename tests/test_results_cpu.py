@@ -295,6 +295,11 @@ def _ablations(name):
     return _table("70_ablations", name)
 
 
+def _sampling(name):
+    _current("71_sampling")
+    return _table("71_sampling", name)
+
+
 @functools.cache
 def _verdicts():
     """Each row's verdict against the reference, keyed by (arch, row, width); read once for every claim."""
@@ -312,7 +317,7 @@ def _shown_widths():
     return {arch: sorted(g.width.unique(), reverse=True) for arch, g in m.groupby("arch")}
 
 
-def test_ablation_results_came_from_the_pipeline_with_every_row_at_every_width():
+def test_ablation_results_came_from_the_pipeline_with_every_row_at_its_sweep_widths():
     from neumeta.experiments.ablations.grid import jobs
     meta = json.loads((RESULTS / "70_ablations" / "meta.json").read_text())
     P = load_profile("cpu")
@@ -320,16 +325,19 @@ def test_ablation_results_came_from_the_pipeline_with_every_row_at_every_width()
     sweep, artifacts = _ablations("ablation_sweep"), _ablations("artifacts")
     grid = {(arch, row.id) for arch, row in jobs(P)}
     assert grid | {("resnet20", "reference-full")} == set(zip(artifacts.arch, artifacts.row))
-    widths = {"resnet20": P["inr_resnet20_widths"], "lenet": P["inr_lenet_widths"]}
+    widths = {"resnet20": P["ablation_resnet20_widths"], "lenet": P["ablation_lenet_widths"]}
+    table_widths = {"resnet20": [16, 32, 48, 64], "lenet": [8, 16, 24, 32]}
     for (arch, row), g in sweep.groupby(["arch", "row"]):
-        assert sorted(g.width) == sorted(widths[arch]), (arch, row)
+        expected = table_widths[arch] if row.startswith("inr-") else widths[arch]  # the INR-size rows: the table's
+        assert sorted(g.width) == sorted(expected), (arch, row)
     resnet = artifacts[(artifacts.arch == "resnet20") & (artifacts.row != "reference-full")]
     assert (resnet.epochs == P["ablation_epochs"]).all()  # one shared schedule, so the rows compare
 
 
 def test_ablation_margins_have_intervals_that_decide_the_verdict():
-    for name, diff in (("ablation_margins", "minus_reference"), ("figure10_margins", "merge_minus_clean")):
-        m = _ablations(name)
+    for read, name, diff in ((_ablations, "ablation_margins", "minus_reference"),
+                             (_sampling, "figure10_margins", "merge_minus_clean")):
+        m = read(name)
         assert len(m) and (m.ci_low <= m[diff]).all() and (m[diff] <= m.ci_high).all(), name
         assert ((m.ci_low > 0) == (m.verdict == "better")).all() and ((m.ci_high < 0) == (m.verdict == "worse")).all()
 
@@ -371,10 +379,10 @@ def test_ablation_claims_of_the_readme_hold():
 
 
 def test_figure10_and_frontier_claims_of_the_readme_hold():
-    """docs/results/70_ablations.md: the merge is never worse than one clean sample and lowers the test loss at every
-    width; no smaller INR is within noise of the reference size at both d = 64 and 16."""
+    """docs/results/71_sampling.md: the merge is never worse than one clean sample and lowers the test loss at every
+    width; docs/results/70_ablations.md: no smaller INR is within noise of the reference size at both d = 64 and 16."""
     from neumeta.paper import PAPER_NEUMETA_STORED_PARAMS
-    m = _ablations("figure10_margins")
+    m = _sampling("figure10_margins")
     assert set(m.arch) == {"resnet20", "lenet"} and (m.verdict != "worse").all() and m.merge_lowers_loss.all()
     gain = m.groupby(["arch", "trained_width"]).merge_minus_clean.mean().unstack()
     assert (gain[False] > gain[True]).all()  # the merge gains most where the INR never trained

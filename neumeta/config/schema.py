@@ -158,6 +158,8 @@ SCHEMA = {
     "ablation_epochs": _int(1, 10_000),
     "ablation_milestones": _int(1, 10_000, many=True),
     "ablation_inr_sizes": Rule("str", many=True),
+    "ablation_resnet20_widths": _int(many=True, min_len=1, **WIDTH),
+    "ablation_lenet_widths": _int(many=True, min_len=1, **WIDTH),
     "ablation_k_values": _int(1, 10_000, many=True, min_len=1),
     "kd_temperature": _num(0.01, 1000),
     "kd_alpha": _num(0, 1),

@@ -42,7 +42,7 @@ ITEMS = (
     Item("Figures 6 and 7, CelebA", "50_vae", "vae_metrics", "dataset", "celeba", "unavailable_datasets",
          "vae_datasets"),
     Item("Figure 9 (CKA and KL across widths)", "60_similarity", "similarity_margins"),
-    Item("Figure 10 (manifold sampling)", "70_ablations", "figure10_width"),
+    Item("Figure 10 (manifold sampling)", "71_sampling", "figure10_width"),
     Item("Ablation table", "70_ablations", "ablation_table"),
     Item("Table 3 (segmentation, PASCAL VOC)", "90_segmentation", "segmentation_table",
          note="on CamVid, a stand-in: VOC cannot be had offline; the `paper` profile runs VOC where it exists"),

@@ -1,8 +1,9 @@
-"""The result blocks of notebook 70: the ablation table, the INR-size frontier and Figure 10 in numbers."""
+"""The result blocks of notebooks 70 (the ablation table, the INR-size frontier) and 71 (Figure 10 in numbers)."""
 from neumeta import pages
 from neumeta.paper import PAPER_NEUMETA_STORED_PARAMS
 
 NOTEBOOK = "70_ablations"
+SAMPLING_NOTEBOOK = "71_sampling"
 
 
 def _ablation_rows(sub, mm, widths):
@@ -111,11 +112,11 @@ def _accuracy_against_k(g):
 def figure10(profile="cpu"):
     """Figure 10 in numbers: the K-sample merge against one clean sample per width (paired intervals, counted by
     verdict), and accuracy against K at a trained and an untrained width."""
-    m = pages.stored(profile, NOTEBOOK, "figure10_margins.csv")
-    k = pages.stored(profile, NOTEBOOK, "figure10_k.csv")
+    m = pages.stored(profile, SAMPLING_NOTEBOOK, "figure10_margins.csv")
+    k = pages.stored(profile, SAMPLING_NOTEBOOK, "figure10_k.csv")
     lines = [_merge_counts(m), "", "Accuracy (%) against the number of merged INR passes K (Monte-Carlo: mean of "
              "three seeds, [min, max], one clean sample at K = 1; Gauss–Legendre: n × n nodes + the clean point):",
              ""]
     for arch, g in k.groupby("arch", sort=False):
         lines += [f"**{arch}**", "", _accuracy_against_k(g), ""]
-    return "\n".join(lines) + "\n" + pages.source(profile, NOTEBOOK, "figure10_margins.csv", "figure10_k.csv")
+    return "\n".join(lines) + "\n" + pages.source(profile, SAMPLING_NOTEBOOK, "figure10_margins.csv", "figure10_k.csv")

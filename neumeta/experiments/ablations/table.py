@@ -9,9 +9,9 @@ from neumeta.stats import paired_difference, verdict_of
 def ablation_table(sweep, preds, names, shown, seed):
     """``(table, margins)``. ``sweep``: the stored ablation sweep (arch, row, width, accuracy); ``preds``: its
     per-image predictions (``"<arch>|<row>|d=<width>"`` and ``"<arch>|labels"``); ``names``: ``{row: name}``;
-    ``shown``: ``{arch: widths}``. ``table``: one row per (arch, row), ``acc_d<width>`` at each shown width and the
-    mean over the sweep; ``margins``: every row but the reference minus the reference at each shown width, with its
-    paired 95 % interval, McNemar's p and the verdict ("better" / "worse" / "within noise")."""
+    ``shown``: ``{arch: widths}``. ``table``: one row per (arch, row), ``acc_d<width>`` at each shown width (the
+    sweep's other widths are in ``sweep``); ``margins``: every row but the reference minus the reference at each shown
+    width, with its paired 95 % interval, McNemar's p and the verdict ("better" / "worse" / "within noise")."""
     table, margins = [], []
     for arch in sweep.arch.unique():
         labels = preds[f"{arch}|labels"]
@@ -27,7 +27,6 @@ def ablation_table(sweep, preds, names, shown, seed):
                     margins.append(dict(arch=arch, row=row_id, width=d, minus_reference=m["diff"], ci_low=m["ci_low"],
                                         ci_high=m["ci_high"], p_mcnemar=m["p_mcnemar"],
                                         verdict=verdict_of(m, above="better", below="worse")))
-            r["mean_acc_sweep"] = sweep[(sweep.arch == arch) & (sweep.row == row_id)].accuracy.mean()
             table.append(r)
     return pd.DataFrame(table), pd.DataFrame(margins)
 
