@@ -30,6 +30,7 @@ from neumeta.tooling.paths import relative_notebook, staging_replacements
 from neumeta.tooling.provenance import code_fingerprint, profile_values_sha
 from neumeta.config.profiles import DRY_RUN_ENV, READS_ENV, UnknownProfileError, available_profiles, load_profile
 from neumeta.store.results import FIGURES_ROOT, REPO_ROOT, RESULTS_ROOT
+from neumeta.store.run_cache import run_cache_folder
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 PACKAGES = ["torch", "torchvision", "numpy", "pandas", "matplotlib", "seaborn", "papermill", "nbval",
@@ -247,6 +248,11 @@ def main(argv=None):
     for folder in (RESULTS_ROOT / args.profile, FIGURES_ROOT / args.profile, checkpoint_dir(args.profile)):
         for name in clean_orphans(folder):
             print(f"[neumeta] removed {folder.name}/{name}, left by a process that was killed", flush=True)
+    with run_cache_folder():  # what several notebooks compute alike, once per run (neumeta/store/run_cache.py)
+        return _run(notebooks, args)
+
+
+def _run(notebooks, args):
     force = args.force or force_retrain()  # FORCE from the environment is one forced run too
     if args.jobs > 1 and not force:  # a forced run trains: its artifacts are built once, in notebook order
         return _report(run_lanes(notebooks, args.profile, args.jobs, args.quiet), len(notebooks), args.profile, None)
