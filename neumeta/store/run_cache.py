@@ -41,7 +41,7 @@ def _feed(h, value):
     if isinstance(value, torch.Tensor):
         t = value.detach().cpu().contiguous()
         h.update(f"tensor {t.dtype} {tuple(t.shape)};".encode())
-        h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
     elif isinstance(value, dict):
         h.update(f"dict {len(value)};".encode())
         for k in sorted(value, key=str):
