@@ -65,6 +65,7 @@ def test_the_fingerprint_tells_apart_values_dtypes_shapes_and_keys():
               {"b": torch.zeros(2, 3)}, {"a": torch.zeros(2, 3).index_fill(1, torch.tensor([2]), 1e-30)}]
     assert fingerprint(base) == fingerprint({"a": torch.zeros(2, 3)})
     assert len({fingerprint(base)} | {fingerprint(o) for o in others}) == 5
+    assert fingerprint(torch.tensor(3)) != fingerprint(torch.tensor(4))  # 0-d tensors (BN's batch counters)
 
 
 def _inr(seed=0):
@@ -108,3 +109,17 @@ def test_trunk_activations_are_shared_for_the_same_trunk_and_data_only(run):
     shared_trunk_activations({"w": torch.ones(2)}, TensorDataset(torch.randn(8, 3), torch.arange(8)), 4, compute)
     shared_trunk_activations({"w": torch.ones(2)}, list(data), 4, compute)  # not a TensorDataset: computes
     assert len(calls) == 4
+
+
+def test_trunk_features_in_a_run_equal_those_computed_alone(run, monkeypatch):
+    from neumeta.evaluation.trunk import TrunkFeatures
+    from neumeta.models import build_model
+    torch.manual_seed(0)
+    net = build_model("resnet20", 10, 64).eval()
+    data = TensorDataset(torch.randn(6, 3, 32, 32), torch.arange(6))
+    first, second = TrunkFeatures(net, data, batch_size=4), TrunkFeatures(net, data, batch_size=4)
+    assert len(list(run.iterdir())) == 1 and torch.equal(first.features, second.features)
+    monkeypatch.delenv(RUN_CACHE_ENV)
+    alone = TrunkFeatures(net, data, batch_size=4)
+    assert torch.equal(alone.features, second.features) and torch.equal(alone.labels, second.labels)
+    assert torch.equal(alone.logits(net), second.logits(net))

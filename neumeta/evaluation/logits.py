@@ -3,8 +3,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
+from neumeta.evaluation.shared import shared_merged_weights
 from neumeta.evaluation.trunk import TrunkFeatures
-from neumeta.method.merge import merged_weights
 
 
 @torch.no_grad()
@@ -14,7 +14,7 @@ def width_logits(inr, target, data, width, rule="mc", samples=1, noise=0.0, seed
     K-sample merge (noise ``noise``, draws from ``seed``); ``samples=1`` is the clean sample;
     ``("gauss-legendre", n)`` the deterministic rule (``neumeta.method.merge``)."""
     inr.check_memory(width, samples)
-    generated = merged_weights(inr, width, rule, noise, samples, torch.Generator().manual_seed(seed))
+    generated = shared_merged_weights(inr, width, rule, noise, samples, torch.Generator().manual_seed(seed))
     if isinstance(data, TrunkFeatures):
         return data.logits(target.net, generated)
     return torch.cat([target(x, generated) for x, _ in DataLoader(data, batch_size=batch_size)])

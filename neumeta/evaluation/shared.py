@@ -27,7 +27,8 @@ def shared_merged_weights(inr, width, rule, noise, samples=100, generator=None, 
         return {"weights": weights, "after": generator.get_state() if draws else NO_STATE}
 
     key = dict(inr=inr.state_dict(), kind=type(inr).__name__, norm=getattr(inr, "norm", None),
-               spec=dataclasses.asdict(inr.spec), width=width, rule=rule, noise=noise, samples=samples,
+               spec=dataclasses.asdict(inr.spec), width=width, rule=rule,
+               noise=noise if rule != "mc" or samples > 1 else 0.0, samples=samples,  # one clean draw ignores it
                size_floor=size_floor, random_state=before)
     value = cached("merged-weights", key, compute)
     if draws:

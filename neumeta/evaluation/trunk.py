@@ -11,6 +11,7 @@ import torch
 from torch.func import functional_call
 from torch.utils.data import DataLoader, TensorDataset
 
+from neumeta.evaluation.shared import shared_trunk_activations
 from neumeta.progress import progress
 
 
@@ -44,15 +45,19 @@ class TrunkFeatures:
         self.batch_size = batch_size
         self.dataset = dataset
         self._reference = _trunk_state(network)
-        was_training = network.training
-        network.eval()
-        features, labels = [], []
-        with torch.no_grad():
-            for x, y in progress(DataLoader(dataset, batch_size=batch_size), desc=desc, leave=False):
-                features.append(network.trunk(x))
-                labels.append(torch.as_tensor(y))
-        network.train(was_training)
-        self.features, self.labels = torch.cat(features), torch.cat(labels)
+
+        def compute():
+            was_training = network.training
+            network.eval()
+            features, labels = [], []
+            with torch.no_grad():
+                for x, y in progress(DataLoader(dataset, batch_size=batch_size), desc=desc, leave=False):
+                    features.append(network.trunk(x))
+                    labels.append(torch.as_tensor(y))
+            network.train(was_training)
+            return torch.cat(features), torch.cat(labels)
+        # several notebooks of one pipeline run evaluate the same trunk on the same test set: computed once per run
+        self.features, self.labels = shared_trunk_activations(self._reference, dataset, batch_size, compute)
 
     def __len__(self):
         return len(self.labels)

@@ -2,8 +2,8 @@
 merged over K noisy draws (the paper's rule) or by a deterministic rule (``neumeta.method.merge``)."""
 import torch
 
+from neumeta.evaluation.shared import shared_merged_weights
 from neumeta.evaluation.trunk import TrunkFeatures
-from neumeta.method.merge import merged_weights
 from neumeta.metrics import predict
 
 
@@ -23,7 +23,7 @@ def predict_width(inr, target, data, width, samples=1, noise=1.0, batch_size=500
     ``data``: a dataset (full pass) or the ``TrunkFeatures`` of the target network (block only, same
     predictions). ``size_floor``: see ``NeuMetaINR.coordinates``."""
     inr.check_memory(width, samples)
-    generated = merged_weights(inr, width, rule, noise, samples, generator, size_floor)
+    generated = shared_merged_weights(inr, width, rule, noise, samples, generator, size_floor)
     if isinstance(data, TrunkFeatures):
         return data.predict(target.net, generated)
     return predict(lambda x: target(x, generated), data, batch_size, desc=f"predict d={width}")
