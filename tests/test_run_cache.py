@@ -11,13 +11,15 @@ from neumeta.evaluation.shared import shared_merged_weights, shared_trunk_activa
 from neumeta.method.inr import NeuMetaINR
 from neumeta.method.merge import merged_weights
 from neumeta.method.spec import RESNET20_LAST_BLOCK
-from neumeta.store.run_cache import RUN_CACHE_ENV, cached, fingerprint, run_cache_dir, run_cache_folder
+from neumeta.store.run_cache import (OWNER_ENV, RUN_CACHE_ENV, cached, fingerprint, remove_abandoned, run_cache_dir,
+                                     run_cache_folder)
 
 
 @pytest.fixture
-def run(monkeypatch):
+def run(monkeypatch, tmp_path):
     monkeypatch.delenv(RUN_CACHE_ENV, raising=False)
-    with run_cache_folder() as folder:
+    monkeypatch.delenv(OWNER_ENV, raising=False)
+    with run_cache_folder(tmp_path) as folder:
         yield folder
     assert not folder.exists() and RUN_CACHE_ENV not in os.environ  # removed at the end of the run
 
@@ -49,7 +51,7 @@ def test_inside_a_run_a_key_is_computed_once_and_read_back_equal(run):
 
 
 def test_a_lane_keeps_its_runs_folder_and_a_damaged_entry_is_recomputed(run):
-    with run_cache_folder() as inner:  # a lane of the same run: the same folder, not removed at its end
+    with run_cache_folder(run.parent) as inner:  # a lane of the same run: the same folder, not removed at its end
         assert inner == run
     assert run.exists()
     compute, calls = _counting(torch.ones(2))
@@ -57,6 +59,25 @@ def test_a_lane_keeps_its_runs_folder_and_a_damaged_entry_is_recomputed(run):
     for entry in run.iterdir():
         entry.write_bytes(b"not a tensor file")
     assert torch.equal(cached("x", 1, compute), torch.ones(2)) and len(calls) == 2
+
+
+def test_a_folder_without_a_live_run_is_never_read_and_a_killed_runs_folder_is_removed(monkeypatch, tmp_path):
+    stale = tmp_path / "neumeta-run-cache-999999999-abc"  # no such process
+    stale.mkdir()
+    monkeypatch.setenv(RUN_CACHE_ENV, str(stale))
+    monkeypatch.setenv(OWNER_ENV, "999999999")
+    assert run_cache_dir() is None  # an exported folder of a finished run is not this run's
+    with run_cache_folder(tmp_path) as folder:
+        assert folder != stale and not stale.exists()  # a new run starts empty and sweeps what a kill left
+        assert folder.name.startswith(f"neumeta-run-cache-{os.getpid()}-")
+    remove_abandoned(tmp_path)
+
+
+def test_a_removed_folder_is_not_recreated_by_a_late_write(run):
+    compute, calls = _counting(torch.ones(2))
+    os.rmdir(run)  # the run ended while a lane was computing
+    assert torch.equal(cached("x", 1, compute), torch.ones(2)) and not run.exists()
+    run.mkdir()  # for the fixture's own check
 
 
 def test_the_fingerprint_tells_apart_values_dtypes_shapes_and_keys():
@@ -68,9 +89,16 @@ def test_the_fingerprint_tells_apart_values_dtypes_shapes_and_keys():
     assert fingerprint(torch.tensor(3)) != fingerprint(torch.tensor(4))  # 0-d tensors (BN's batch counters)
 
 
-def _inr(seed=0):
+class _PlainSpec:
+    """A spec that is not a dataclass, as the public API's are: only what the INR reads of it."""
+
+    def __getattr__(self, name):
+        return getattr(RESNET20_LAST_BLOCK, name)
+
+
+def _inr(seed=0, spec=RESNET20_LAST_BLOCK):
     torch.manual_seed(seed)
-    return NeuMetaINR(RESNET20_LAST_BLOCK, hidden=16, num_layers=2, num_freqs=3).eval()
+    return NeuMetaINR(spec, hidden=16, num_layers=2, num_freqs=3).eval()
 
 
 @torch.no_grad()
@@ -89,6 +117,8 @@ def test_shared_merged_weights_equal_computing_them_and_leave_the_generator_wher
     shared_merged_weights(_inr(seed=1), 40, "mc", 1.0, 5, torch.Generator().manual_seed(3))  # other weights
     shared_merged_weights(inr, 40, ("gauss-legendre", 2), 1.0, 5)  # deterministic: no generator needed
     assert len(list(run.iterdir())) == 4
+    plain = shared_merged_weights(_inr(spec=_PlainSpec()), 40, "mc", 1.0, 5, torch.Generator().manual_seed(3))
+    assert all(torch.equal(direct[k], plain[k]) for k in direct)
 
 
 def test_draws_from_the_global_state_and_calls_with_gradients_are_never_shared(run):
@@ -102,13 +132,15 @@ def test_draws_from_the_global_state_and_calls_with_gradients_are_never_shared(r
 def test_trunk_activations_are_shared_for_the_same_trunk_and_data_only(run):
     data = TensorDataset(torch.randn(8, 3), torch.arange(8))
     compute, calls = _counting((torch.randn(8, 4), torch.arange(8)))
-    first = shared_trunk_activations({"w": torch.ones(2)}, data, 4, compute)
-    second = shared_trunk_activations({"w": torch.ones(2)}, data, 4, compute)
+    conv = [torch.nn.Conv2d(3, 4, 3)]
+    first = shared_trunk_activations(conv, {"w": torch.ones(2)}, data, 4, compute)
+    second = shared_trunk_activations(conv, {"w": torch.ones(2)}, data, 4, compute)
     assert len(calls) == 1 and all(torch.equal(a, b) for a, b in zip(first, second))
-    shared_trunk_activations({"w": torch.zeros(2)}, data, 4, compute)  # another trunk
-    shared_trunk_activations({"w": torch.ones(2)}, TensorDataset(torch.randn(8, 3), torch.arange(8)), 4, compute)
-    shared_trunk_activations({"w": torch.ones(2)}, list(data), 4, compute)  # not a TensorDataset: computes
-    assert len(calls) == 4
+    shared_trunk_activations(conv, {"w": torch.zeros(2)}, data, 4, compute)  # another trunk
+    shared_trunk_activations([torch.nn.Conv2d(3, 4, 3, padding=1)], {"w": torch.ones(2)}, data, 4, compute)  # structure
+    shared_trunk_activations(conv, {"w": torch.ones(2)}, TensorDataset(torch.randn(8, 3), torch.arange(8)), 4, compute)
+    shared_trunk_activations(conv, {"w": torch.ones(2)}, list(data), 4, compute)  # not a TensorDataset: computes
+    assert len(calls) == 5
 
 
 def test_trunk_features_in_a_run_equal_those_computed_alone(run, monkeypatch):

@@ -39,6 +39,12 @@ def test_a_milestone_after_the_last_epoch_is_refused():
         resolve_profile("smoke", {"inr_epochs": 3, "inr_milestones": [5]}, strict=False)
 
 
+def test_ablation_widths_without_the_frontiers_64_and_16_are_refused():
+    assert resolve_profile("smoke", {"ablation_resnet20_widths": [16, 40, 64]}, strict=False)
+    with pytest.raises(ProfileValueError, match="ablation_resnet20_widths"):
+        resolve_profile("smoke", {"ablation_resnet20_widths": [24, 64]}, strict=False)
+
+
 def test_an_unknown_notebook_parameter_is_refused_not_ignored():
     injected = '# Parameters\nprofile = "smoke"\nbase_resnet_epochs = 5\n'
     with pytest.raises(ProfileValueError, match="base_resnet_epochs"):

@@ -262,6 +262,9 @@ def check_profile(values):
     widths, trained = values.get("similarity_widths"), values.get("similarity_trained_widths")
     if isinstance(widths, list) and isinstance(trained, list) and not set(trained) <= set(widths) | {64}:
         bad.append(f"similarity_trained_widths = {trained!r}: every width must be one of similarity_widths {widths!r}")
+    sizes_at = values.get("ablation_resnet20_widths")  # the INR-size frontier reads every size row at d = 64 and 16
+    if isinstance(sizes_at, list) and "resnet20" in (values.get("ablation_archs") or []) and not {16, 64} <= set(sizes_at):
+        bad.append(f"ablation_resnet20_widths = {sizes_at!r}: must include 64 and 16 (the INR-size frontier's widths)")
     if bad:
         name = values.get("profile", "?")
         raise ProfileValueError(f"profile {name}: " + "; ".join(bad))

@@ -57,7 +57,8 @@ class TrunkFeatures:
             network.train(was_training)
             return torch.cat(features), torch.cat(labels)
         # several notebooks of one pipeline run evaluate the same trunk on the same test set: computed once per run
-        self.features, self.labels = shared_trunk_activations(self._reference, dataset, batch_size, compute)
+        self.features, self.labels = shared_trunk_activations(list(network.trunk_modules()), self._reference,
+                                                              dataset, batch_size, compute)
 
     def __len__(self):
         return len(self.labels)
