@@ -1,14 +1,24 @@
-"""Whole-network metamorphosis: the thin ResNet-20s trained from scratch have, block by block, the structure the
-public API derives from the base model for the same compression ratio."""
+"""Whole-network metamorphosis: the thin networks trained from scratch have, block by block, the structure the
+public API derives from the base model for the same compression ratio; the setting (network, dataset, blocks)
+comes from the profile, the follow-up's own one in the paper profile."""
 import pytest
 import torch
 
 from neumeta.api.spec import NetworkSpec
 from neumeta.experiments.whole.run import outside_generated
-from neumeta.experiments.whole.thin import BLOCKS, block_widths, thin_resnet20
+from neumeta.experiments.whole.setting import Setting, block_widths, residual_blocks, setting
+from neumeta.experiments.whole.thin import thin_network
 from neumeta.method.folding import fuse_bn
 from neumeta.metrics import count_parameters
 from neumeta.models import build_model
+
+
+RESNET20 = Setting("resnet20", "cifar10", residual_blocks("resnet20"))
+BLOCKS = RESNET20.blocks
+
+
+def thin_resnet20(gamma):
+    return thin_network(gamma, RESNET20)
 
 
 def _layer_shapes(net):
@@ -18,7 +28,7 @@ def _layer_shapes(net):
 
 @pytest.mark.parametrize("gamma", [0.25, 0.5, 0.75])
 def test_a_thin_resnet20_is_the_structure_the_api_derives(gamma):
-    widths = block_widths(gamma)
+    widths = block_widths(gamma, RESNET20)
     assert widths["layer1.0"] == int((1 - gamma) * 16 + 0.5) and widths["layer3.2"] == int((1 - gamma) * 64 + 0.5)
     spec = NetworkSpec(fuse_bn(build_model("resnet20")).eval(), list(BLOCKS), (8, 16), torch.zeros(1, 3, 32, 32))
     derived = spec.model(widths)
@@ -32,7 +42,7 @@ def test_a_thin_resnet20_is_the_structure_the_api_derives(gamma):
 
 def test_gamma_out_of_range_is_one_clear_error():
     with pytest.raises(ValueError, match="gamma must be in"):
-        block_widths(1.0)
+        block_widths(1.0, RESNET20)
 
 
 def test_stored_parameters_count_the_unfolded_base_outside_the_generated_blocks():
@@ -57,7 +67,7 @@ def test_the_whole_network_inr_trains_and_generates_the_thin_structure(tmp_path,
     assert whole.inr_path(P).exists() and len(meta.describe()) == 9
     assert whole.train_range(P) == (32, 64) and meta.spec.train_widths == (32, 64)
     for gamma in P["whole_eval_gammas"]:
-        generated = whole.network_at(meta, gamma, samples=1)
+        generated = whole.network_at(meta, gamma, RESNET20, samples=1)
         assert _layer_shapes(generated) == _layer_shapes(thin_resnet20(gamma))
     again, reused = whole.train_whole_neumeta(P)
     assert reused["reused"]
@@ -75,7 +85,7 @@ def test_the_follow_up_recipe_trains_stage_by_stage_and_resumes(tmp_path, monkey
     (meta, scales_and_head), info = followup.train_followup(P)
     assert [h["stage"] for h in info["history"]] == list(range(1, 10))
     assert (scales_and_head.scales != 0).all()  # every block's scalar moved away from its SkipInit 0
-    net = followup.followup_network(meta, scales_and_head, 0.5, samples=1)
+    net = followup.followup_network(meta, scales_and_head, 0.5, RESNET20, samples=1)
     assert _layer_shapes(net) == _layer_shapes(thin_resnet20(0.5))
     assert torch.equal(net.fc.weight, scales_and_head.fc.weight)
 
@@ -93,11 +103,63 @@ def test_the_follow_up_recipe_trains_stage_by_stage_and_resumes(tmp_path, monkey
         assert again.state_dict().keys() == once.state_dict().keys()
         for a, b in zip(again.state_dict().values(), once.state_dict().values()):
             assert torch.equal(a, b)
-    with pytest.raises(ValueError, match="must be equal"):
-        followup.check_epochs(dict(P, whole_followup_stage_epochs=2))
+    with pytest.raises(ValueError, match="must be at least 9"):
+        followup.stage_epochs(dict(P, whole_inr_epochs=8))
 
 
 def _train(P):
     from neumeta.data import get_dataset
     from neumeta.experiments.pretrained.base_models import resolve_data_root
     return get_dataset("cifar10", "train", root=resolve_data_root(P))
+
+
+def test_the_settings_blocks_and_the_follow_ups_own():
+    """cpu: every block of ResNet-20 on CIFAR-10; paper: the follow-up's layer3.1-layer3.7 of ResNet-56 on CIFAR-100."""
+    from neumeta.config.profiles import load_profile
+    assert setting(load_profile("cpu")) == RESNET20 and len(BLOCKS) == 9
+    paper = setting(load_profile("paper"))
+    assert (paper.arch, paper.dataset, paper.num_classes) == ("resnet56", "cifar100", 100)
+    assert paper.blocks == tuple(f"layer3.{i}" for i in range(1, 8)) and paper.widest == 64
+    assert len(residual_blocks("resnet56")) == 27
+    with pytest.raises(ValueError, match="whole_blocks"):
+        setting({"whole_arch": "resnet20", "whole_dataset": "cifar10", "whole_blocks": "some"})
+
+
+def test_a_thin_resnet56_in_the_follow_ups_setting_is_the_structure_the_api_derives():
+    s = Setting("resnet56", "cifar100", tuple(f"layer3.{i}" for i in range(1, 8)))
+    widths = block_widths(0.75, s)
+    assert set(widths.values()) == {16}
+    spec = NetworkSpec(fuse_bn(build_model("resnet56", 100)).eval(), list(s.blocks), (32, 64),
+                       torch.zeros(1, 3, 32, 32))
+    thin = thin_network(0.75, s)
+    assert _layer_shapes(thin) == _layer_shapes(spec.model(widths))
+    assert thin.layer3[0].conv1.out_channels == 64 and thin.layer3[8].conv1.out_channels == 64
+    assert thin(torch.zeros(1, 3, 32, 32)).shape == (1, 100)
+
+
+@pytest.mark.parametrize("epochs, blocks, expected", [(36, "all", [4] * 9), (9, "all", [1] * 9),
+                                                      (350, "followup", [50] * 7),
+                                                      (9, "followup", [1, 1, 1, 1, 1, 2, 2])])
+def test_the_follow_up_stages_share_the_paper_recipes_epochs(epochs, blocks, expected):
+    from neumeta.experiments.whole import followup
+    arch = "resnet20" if blocks == "all" else "resnet56"
+    P = {"whole_arch": arch, "whole_dataset": "cifar10", "whole_blocks": blocks, "whole_inr_epochs": epochs}
+    assert followup.stage_epochs(P) == expected and sum(expected) == epochs
+    firsts = [e for e in range(epochs) if followup.stage_of(e, P)[1]]
+    assert [followup.stage_of(e, P)[0] for e in firsts] == list(range(len(expected)))
+    with pytest.raises(ValueError, match="past"):
+        followup.stage_of(epochs, P)
+
+
+def test_our_rows_stand_beside_the_follow_ups_numbers_only_in_its_setting():
+    import pandas as pd
+    from neumeta.experiments.whole import tables
+    scores = pd.DataFrame([dict(method=m, gamma=g, accuracy=50.0 + g) for m in
+                           ("Individual", "NeuMeta (paper recipe)", "NeuMeta (follow-up recipe)")
+                           for g in (0.0, 0.25, 0.5, 0.75)])
+    theirs = Setting("resnet56", "cifar100", tuple(f"layer3.{i}" for i in range(1, 8)))
+    beside = tables.beside_followup(scores, theirs, "followup")
+    assert len(beside) == 16 and beside.our_accuracy.notna().all()
+    row = beside[(beside.gamma == 0.0) & (beside.followup_series == "Individual")].iloc[0]
+    assert (row.followup_reported, row.our_accuracy, row.difference) == (72.63, 50.0, 50.0 - 72.63)
+    assert len(tables.beside_followup(scores, RESNET20, "all")) == 0

@@ -21,10 +21,10 @@ class Figure:
 FIGURES = {
     "seed_intervals": Figure("Each comparison's single-run interval (test images) beside its interval over training "
                              "seeds and test images, with the verdict.", "", ("seed_table2", "seed_figure5")),
-    "whole_accuracy_vs_params": Figure("ResNet-20 with every block resized: test accuracy against the whole "
-                                       "network's parameters for both NeuMeta recipes, thin networks and pruning; "
-                                       "Table 2's single-block rows dashed.", "", ("whole_scores",
-                                                                                  "whole_single_block_terms")),
+    "whole_accuracy_vs_params": Figure("A CIFAR ResNet with many blocks resized at once (cpu: every block of "
+                                       "ResNet-20): test accuracy against the whole network's parameters for both "
+                                       "NeuMeta recipes, thin networks and pruning; Table 2's single-block rows "
+                                       "dashed.", "", ("whole_scores", "whole_single_block_terms")),
     "segmentation_miou_vs_width": Figure("The U-Net's test mIoU on CamVid against the inner width of its block "
                                          "encoder.layer3.1 for NeuMeta, Individual, Slimmable and pruning; NeuMeta's "
                                          "training widths shaded.", "Table 3 (on CamVid)", ("segmentation_scores",)),

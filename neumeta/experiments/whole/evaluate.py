@@ -1,11 +1,12 @@
-"""Every row of the whole-network table scored on the CIFAR-10 test set: per-image predictions, parameters and FLOPs
-of each network at each gamma."""
+"""Every row of the whole-network table scored on the test set of the setting's dataset: per-image predictions,
+parameters and FLOPs of each network at each gamma."""
 import torch
 
 from neumeta.baselines.pruning import calibration_batches, fine_tune
 from neumeta.experiments.whole.followup import followup_network
 from neumeta.experiments.whole.inr import network_at
 from neumeta.experiments.whole.pruning import prune_all_blocks
+from neumeta.experiments.whole.setting import setting
 from neumeta.metrics import count_flops, count_parameters, predict
 from neumeta.progress import progress
 
@@ -32,22 +33,24 @@ def score(net, test):
 def score_neumeta(rows, meta, followup, test, P):
     """``rows[(method, gamma)] = (predictions, size)`` of both recipes at every evaluated gamma (K-sample merge);
     ``followup``: the follow-up recipe's ``(meta, scales_and_head)``, or None."""
+    s = setting(P)
     for gamma in progress(P["whole_eval_gammas"], desc="NeuMeta gammas"):
-        rows["NeuMeta (paper recipe)", gamma] = score(network_at(meta, gamma, samples=P["inr_eval_samples"]), test)
+        rows["NeuMeta (paper recipe)", gamma] = score(network_at(meta, gamma, s, samples=P["inr_eval_samples"]), test)
         if followup is not None:
             rows["NeuMeta (follow-up recipe)", gamma] = score(
-                followup_network(*followup, gamma, samples=P["inr_eval_samples"]), test)
+                followup_network(*followup, gamma, s, samples=P["inr_eval_samples"]), test)
     return rows
 
 
 def score_pruning(rows, base, train, test, P):
     """Global pruning of the base model at every evaluated gamma by each criterion, and the first criterion's
     networks fine-tuned at the thin networks' gammas."""
+    s = setting(P)
     calibration = calibration_batches(train, P["prune_calib_batches"], P["prune_calib_batch_size"], P["seed"])
     example = torch.zeros(1, *INPUT_SHAPE)
     for criterion in P["whole_prune_criteria"]:
         for gamma in progress(P["whole_eval_gammas"], desc=f"{criterion} pruning"):
-            pruned = prune_all_blocks(base, gamma, criterion, example, calibration, P["prune_iterative_steps"],
+            pruned = prune_all_blocks(base, gamma, s, criterion, example, calibration, P["prune_iterative_steps"],
                                       P["seed"])
             rows[f"pruning: {criterion}", gamma] = score(pruned, test)
             if criterion == P["whole_prune_criteria"][0] and gamma in P["whole_thin_gammas"]:

@@ -7,7 +7,7 @@ STYLES = {"NeuMeta (paper recipe)": dict(color=COLORS["NeuMeta"], marker="o", lw
 PRUNING = dict(color="#8E6BB0", lw=1.1)
 
 
-def accuracy_against_params(ax, scores, single_block):
+def accuracy_against_params(ax, scores, single_block, title):
     """Test accuracy of every row against its whole-network parameters (fraction of the base model's)."""
     for method, style in STYLES.items():
         line = scores[scores.method == method].sort_values("param_fraction")
@@ -22,5 +22,5 @@ def accuracy_against_params(ax, scores, single_block):
         ax.plot(100 * g.param_fraction, g.accuracy, ls="--", lw=1, color=STYLES.get(method, {}).get("color", "0.5"),
                 alpha=0.6, label=f"Table 2, one block: {method}")
     ax.set(xlabel="parameters of the whole network (% of the base model)", ylabel="test accuracy (%)",
-           title="ResNet-20 on CIFAR-10: every block resized")
+           title=title)
     ax.legend(fontsize=6.5, loc="lower right")

@@ -2,8 +2,9 @@
 Network", arXiv 2505.05510), as its code implements it, on the same INR, target and epochs as the paper's recipe:
 
 - **stages, front to back**: stage k makes block k metamorphic (blocks 0..k generated, the later ones the base
-  model's own); every stage trains ``whole_followup_stage_epochs`` epochs, so the nine stages share the paper-recipe
-  row's ``whole_inr_epochs`` (checked);
+  model's own); the stages share the paper-recipe row's ``whole_inr_epochs`` evenly, the last stages taking one
+  more where they do not divide (``stage_epochs``: ResNet-20's nine blocks 4 each of 36; the follow-up's seven
+  ResNet-56 blocks 50 each of 350, its own setting);
 - **heads passed on**: at its stage a block's heads start from the previous block's trained heads;
 - **SkipInit**: each generated block's residual branch is scaled by a learnable scalar that starts at 0 (applied to
   its last convolution's weight and bias, BN being folded into the convolutions);
@@ -26,41 +27,47 @@ from torch.utils.data import DataLoader
 from neumeta.data import get_dataset
 from neumeta.experiments.pretrained.base_models import resolve_data_root
 from neumeta.experiments.whole.inr import inr_config, inr_path, metamorph, train_range
-from neumeta.experiments.whole.thin import BLOCKS, block_widths
+from neumeta.experiments.whole.setting import block_widths, setting
 from neumeta.method.training import weighted_mse
 from neumeta.progress import progress
 from neumeta.store.checkpoints import checkpoint_path
 from neumeta.training.loop import Trainee, check_finite, cpu_state, limit_dataset, train_resumable
 
-FRONT_TO_BACK = BLOCKS  # layer1.0 ... layer3.2
-
-
 class BranchScalesAndHead(nn.Module):
-    """What trains beside the INR: one SkipInit scalar per block (0 at the start) and the classifier."""
+    """What trains beside the INR: one SkipInit scalar per generated block (0 at the start) and the classifier."""
 
-    def __init__(self, classifier):
+    def __init__(self, classifier, blocks):
         super().__init__()
-        self.scales = nn.Parameter(torch.zeros(len(FRONT_TO_BACK)))
+        self.scales = nn.Parameter(torch.zeros(blocks))
         self.fc = copy.deepcopy(classifier).requires_grad_(True)
 
 
+def stage_epochs(P):
+    """Epochs of each stage (one per generated block, front to back): ``whole_inr_epochs`` shared evenly, the
+    last stages taking the remainder; one clear error where there are fewer epochs than blocks."""
+    blocks, total = len(setting(P).blocks), P["whole_inr_epochs"]
+    if total < blocks:
+        raise ValueError(f"the follow-up recipe makes {blocks} blocks metamorphic one per stage: whole_inr_epochs = "
+                         f"{total} must be at least {blocks}")
+    each, extra = divmod(total, blocks)
+    return [each + (i >= blocks - extra) for i in range(blocks)]
+
+
 def stage_of(epoch, P):
-    return min(epoch // P["whole_followup_stage_epochs"], len(FRONT_TO_BACK) - 1)
+    """The 0-based stage ``epoch`` belongs to, and whether it is the stage's first epoch."""
+    start = 0
+    for stage, epochs in enumerate(stage_epochs(P)):
+        if epoch < start + epochs:
+            return stage, epoch == start
+        start += epochs
+    raise ValueError(f"epoch {epoch} is past the follow-up recipe's {start} epochs")
 
 
-def check_epochs(P):
-    total = P["whole_followup_stage_epochs"] * len(FRONT_TO_BACK)
-    if total != P["whole_inr_epochs"]:
-        raise ValueError(f"the follow-up's nine stages of whole_followup_stage_epochs = "
-                         f"{P['whole_followup_stage_epochs']} make {total} INR epochs; the paper recipe's row has "
-                         f"whole_inr_epochs = {P['whole_inr_epochs']}: they must be equal")
-    return total
-
-
-def stage_widths(meta, layer3_width, stage):
-    """Per inner group: the generated blocks (0..stage) at ``layer3_width``'s ratio, the later ones full."""
-    ratio = meta.spec.widths(layer3_width)
-    active = set(FRONT_TO_BACK[:stage + 1])
+def stage_widths(meta, order, widest_width, stage):
+    """Per inner group: the generated blocks (``order[:stage + 1]``) at ``widest_width``'s ratio, the later ones
+    full."""
+    ratio = meta.spec.widths(widest_width)
+    active = set(order[:stage + 1])
     return tuple(w if g.block in active else g.size for w, g in zip(ratio, meta.spec.groups))
 
 
@@ -78,10 +85,11 @@ def generate(inr, widths, names, noise, generator):
     return out
 
 
-def scaled(generated, scales_and_head, blocks):
-    """``generated`` with each block's residual branch scaled by its SkipInit scalar, plus the trained classifier."""
+def scaled(generated, scales_and_head, order, blocks):
+    """``generated`` with each of ``blocks``' residual branch scaled by its SkipInit scalar (indexed by its place in
+    ``order``), plus the trained classifier."""
     out = dict(generated)
-    for i, block in enumerate(FRONT_TO_BACK):
+    for i, block in enumerate(order):
         if block in blocks:
             for p in ("weight", "bias"):
                 out[f"{block}.conv2.{p}"] = generated[f"{block}.conv2.{p}"] * scales_and_head.scales[i]
@@ -92,9 +100,10 @@ def scaled(generated, scales_and_head, blocks):
 class FollowUpTrainee(Trainee):
     def __init__(self, meta, train_set, P):
         self.meta, self.P, self.cfg = meta, P, inr_config(P)
-        self.epochs = check_epochs(P)
+        self.order = setting(P).blocks  # front to back
+        self.epochs = sum(stage_epochs(P))
         self.train_set = limit_dataset(train_set, self.cfg.limit_train, self.cfg.seed)
-        self.scales_and_head = BranchScalesAndHead(meta.target.net.fc)
+        self.scales_and_head = BranchScalesAndHead(meta.target.net.fc, len(self.order))
         self.opt = torch.optim.AdamW(meta.inr.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
         self.opt_scales_and_head = torch.optim.AdamW(self.scales_and_head.parameters(), lr=self.cfg.lr,
                                                      weight_decay=0.0)
@@ -115,16 +124,17 @@ class FollowUpTrainee(Trainee):
         if stage == 0:
             return
         heads = self.meta.inr.heads
-        for new, old in zip(block_names(self.meta, {FRONT_TO_BACK[stage]}),
-                            block_names(self.meta, {FRONT_TO_BACK[stage - 1]})):
+        for new, old in zip(block_names(self.meta, {self.order[stage]}),
+                            block_names(self.meta, {self.order[stage - 1]})):
             heads[new.replace(".", "/")].load_state_dict(heads[old.replace(".", "/")].state_dict())
 
     def train_epoch(self, epoch):
         P, cfg, meta = self.P, self.cfg, self.meta
-        stage = stage_of(epoch, P)
-        if epoch == stage * P["whole_followup_stage_epochs"]:
+        stage, first = stage_of(epoch, P)
+        if first:
             self._start_stage(stage)
-        blocks = set(FRONT_TO_BACK[:stage + 1])
+        order = self.order
+        blocks = set(order[:stage + 1])
         names = block_names(meta, blocks)
         pretrained = meta.target.ground_truth()
         truth = {n: pretrained[n].detach() for n in names}
@@ -134,14 +144,15 @@ class FollowUpTrainee(Trainee):
         meta.inr.train()
         loss_sum = correct = seen = 0
         loader = DataLoader(self.train_set, batch_size=cfg.batch_size, shuffle=True, generator=gen)
-        bar = progress(loader, desc=f"follow-up stage {stage + 1}/9 epoch {epoch + 1}/{self.epochs}", leave=False)
+        bar = progress(loader, desc=f"follow-up stage {stage + 1}/{len(order)} epoch {epoch + 1}/{self.epochs}",
+                       leave=False)
         for step, (x, y) in enumerate(bar, start=1):
             half = len(y) // 2 or len(y)
-            full = generate(meta.inr, stage_widths(meta, hi, stage), names, cfg.noise, gen)
+            full = generate(meta.inr, stage_widths(meta, order, hi, stage), names, cfg.noise, gen)
             width = int(torch.randint(lo, hi + 1, (1,), generator=gen))
-            drawn = generate(meta.inr, stage_widths(meta, width, stage), names, cfg.noise, gen)
-            out_full = meta.target(x[:half], scaled(full, self.scales_and_head, blocks))
-            out_drawn = (meta.target(x[half:], scaled(drawn, self.scales_and_head, blocks)) if half < len(y) else
+            drawn = generate(meta.inr, stage_widths(meta, order, width, stage), names, cfg.noise, gen)
+            out_full = meta.target(x[:half], scaled(full, self.scales_and_head, order, blocks))
+            out_drawn = (meta.target(x[half:], scaled(drawn, self.scales_and_head, order, blocks)) if half < len(y) else
                          out_full[:0])
             logits = torch.cat([out_full, out_drawn])
             loss = F.cross_entropy(logits, y) + cfg.lambda_rec * weighted_mse(full, truth)
@@ -165,29 +176,32 @@ class FollowUpTrainee(Trainee):
     def finish(self, history, train_seconds):
         info = {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self.cfg).items()},
                 "history": history, "train_seconds": train_seconds, "epochs": self.epochs,
-                "stage_epochs": self.P["whole_followup_stage_epochs"], "selection": "last epoch"}
+                "stage_epochs": stage_epochs(self.P), "selection": "last epoch"}
         payload = {"state_dict": cpu_state(self.meta.inr.state_dict()),
                    "extra": cpu_state(self.scales_and_head.state_dict()), "meta": info}
         return payload, ((self.meta.eval(), self.scales_and_head.eval()), dict(info, reused=False))
 
 
-def followup_path(P, dataset="cifar10"):
-    key = {"paper_recipe_row": inr_path(P, dataset).name, "recipe": "follow-up (Sommariva et al.)",
-           "stage_epochs": P["whole_followup_stage_epochs"], "order": list(FRONT_TO_BACK)}
-    return checkpoint_path(P["profile"], f"neumeta-whole-followup-resnet20-{dataset}", key)
+def followup_path(P):
+    s = setting(P)
+    key = {"paper_recipe_row": inr_path(P).name, "recipe": "follow-up (Sommariva et al.)",
+           "stage_epochs": stage_epochs(P), "order": list(s.blocks)}
+    return checkpoint_path(P["profile"], f"neumeta-whole-followup-{s.arch}-{s.dataset}", key)
 
 
-def train_followup(P, dataset="cifar10"):
+def train_followup(P):
     """The follow-up recipe's INR and its scalars and classifier, trained (or reused):
     ``((meta, scales_and_head), info)``."""
-    meta = metamorph(P, dataset)
-    train = get_dataset(dataset, "train", root=resolve_data_root(P))
-    return train_resumable(followup_path(P, dataset), FollowUpTrainee(meta, train, P))
+    s = setting(P)
+    meta = metamorph(P)
+    train = get_dataset(s.dataset, "train", root=resolve_data_root(P))
+    return train_resumable(followup_path(P), FollowUpTrainee(meta, train, P))
 
 
 @torch.no_grad()
-def followup_network(meta, scales_and_head, gamma, **merge):
-    """The follow-up recipe's ResNet-20 with every block at ``gamma``: generated, scaled, its own classifier."""
-    widths = block_widths(gamma)
+def followup_network(meta, scales_and_head, gamma, s, **merge):
+    """The follow-up recipe's network with every generated block of setting ``s`` at ``gamma``: generated, scaled,
+    its own classifier."""
+    widths = block_widths(gamma, s)
     generated = meta.weights(widths, **merge)
-    return meta.target.materialise(scaled(generated, scales_and_head, set(FRONT_TO_BACK)), meta.widths(widths))
+    return meta.target.materialise(scaled(generated, scales_and_head, s.blocks, set(s.blocks)), meta.widths(widths))

@@ -1,4 +1,4 @@
-"""Global structured pruning of the base ResNet-20 to a thin network's widths: every residual block's inner channels
+"""Global structured pruning of the base ResNet to a thin network's widths: every generated block's inner channels
 (``conv1``'s outputs; its BN and ``conv2``'s inputs follow) pruned at once by torch-pruning to
 floor((1 - gamma) C + 0.5), in ``iterative_steps`` steps of ``MetaPruner``, with Figure 5's criteria
 (``neumeta.baselines.pruning``); optionally followed by a short fine-tune of the whole network."""
@@ -8,20 +8,20 @@ import torch
 import torch_pruning as tp
 
 from neumeta.baselines.pruning import NEEDS_GRADIENTS, importance, per_sample_gradients
-from neumeta.experiments.whole.thin import STAGES, block_widths
+from neumeta.experiments.whole.setting import block_widths
 
 
-def _inner_widths(net):
-    return {b: net.get_submodule(f"{b}.conv1").out_channels for b in block_widths(0.0)}
+def _inner_widths(net, blocks):
+    return {b: net.get_submodule(f"{b}.conv1").out_channels for b in blocks}
 
 
-def prune_all_blocks(base, gamma, criterion, example_input, calibration=(), iterative_steps=5, seed=0):
-    """A copy of ``base`` with every block's inner width at ``gamma``; ``calibration``: (x, y) batches for the
-    gradient criteria."""
+def prune_all_blocks(base, gamma, s, criterion, example_input, calibration=(), iterative_steps=5, seed=0):
+    """A copy of ``base`` with every generated block of setting ``s`` at ``gamma``'s inner width; ``calibration``:
+    (x, y) batches for the gradient criteria."""
     pruned = copy.deepcopy(base).eval()
-    widths = block_widths(gamma)
-    ratios = {pruned.get_submodule(f"{b}.conv1"): 1.0 - (w + 1e-6) / STAGES[b.split(".")[0]]
-              for b, w in widths.items() if w < STAGES[b.split(".")[0]]}
+    widths = block_widths(gamma, s)
+    ratios = {pruned.get_submodule(f"{b}.conv1"): 1.0 - (w + 1e-6) / s.stage_width(b)
+              for b, w in widths.items() if w < s.stage_width(b)}
     if not ratios:
         return pruned
     if criterion in NEEDS_GRADIENTS and not calibration:
@@ -42,6 +42,6 @@ def prune_all_blocks(base, gamma, criterion, example_input, calibration=(), iter
                 imp.add_samples(pruned, per_sample_gradients(pruned, pruned, x, y))
         pruner.step()
     pruned.zero_grad(set_to_none=True)
-    if _inner_widths(pruned) != widths:  # never report a point at widths other than the ones asked for
-        raise RuntimeError(f"{criterion} pruning reached {_inner_widths(pruned)}, not {widths}")
+    if _inner_widths(pruned, s.blocks) != widths:  # never report a point at widths other than the ones asked for
+        raise RuntimeError(f"{criterion} pruning reached {_inner_widths(pruned, s.blocks)}, not {widths}")
     return pruned.eval()

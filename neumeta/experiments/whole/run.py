@@ -8,8 +8,9 @@ import torch.nn as nn
 
 from neumeta.experiments.inr.experiment import inr_checkpoint_path
 from neumeta.experiments.pretrained.base_models import base_checkpoint_path, train_base_model
-from neumeta.experiments.whole.followup import followup_path, train_followup
+from neumeta.experiments.whole.followup import followup_path, stage_epochs, train_followup
 from neumeta.experiments.whole.inr import BENCHMARK_STEP, inr_path, train_whole_neumeta
+from neumeta.experiments.whole.setting import NAMES, residual_blocks, setting  # noqa: F401 (setting: for the notebook)
 from neumeta.experiments.whole.thin import thin_paths, train_thin
 from neumeta.metrics import count_parameters
 from neumeta.store.checkpoints import is_built, load_checkpoint
@@ -25,6 +26,9 @@ def _hours(path):
 
 def step_ratio(P):
     """The nine-block INR step over the one-block INR's, from ``benchmarks/whole_inr_step.py`` (1 if not run)."""
+    s = setting(P)
+    if (s.arch, s.dataset, s.blocks) != ("resnet20", "cifar10", residual_blocks("resnet20")):
+        return float("nan")  # the benchmark measures ResNet-20's nine blocks on CIFAR-10 only
     path = RESULTS_ROOT / P["profile"] / "benchmarks" / "whole_inr_step.csv"
     if not path.exists():
         return 1.0
@@ -37,13 +41,15 @@ def step_ratio(P):
 def plan(P):
     """Measured hours of what is trained; estimates of the rest: a thin network costs the base model's recipe, an
     INR the one-block INR's hours per epoch x the step ratio x its epochs (the follow-up's: the paper recipe's,
-    its ``hours_are`` says what that assumes)."""
-    base_hours = _hours(base_checkpoint_path("resnet20", "cifar10", P))
-    one = inr_checkpoint_path("resnet20", "cifar10", P)
-    one_meta = load_checkpoint(one)["meta"] if is_built(one) else None
+    its ``hours_are`` says what that assumes). Refuses a schedule the follow-up's stages cannot share."""
+    s = setting(P)
+    stage_epochs(P)
+    base_hours = _hours(base_checkpoint_path(s.arch, s.dataset, P))
+    one = inr_checkpoint_path("resnet20", "cifar10", P) if s.arch == "resnet20" else None  # Table 2's INR
+    one_meta = load_checkpoint(one)["meta"] if one and is_built(one) else None
     per_epoch = one_meta["train_seconds"] / 3600 / one_meta["epochs"] if one_meta else float("nan")
     cmd = f"python -m neumeta.experiments.whole.train {P['profile']}"
-    rows = [(f"thin ResNet-20, gamma = {g:g}", thin_paths(g, P)[-1], base_hours, f"{cmd} thin {g:g}", "estimated")
+    rows = [(f"thin {NAMES[s.arch]}, gamma = {g:g}", thin_paths(g, P)[-1], base_hours, f"{cmd} thin {g:g}", "estimated")
             for g in P["whole_thin_gammas"]]
     inr_estimate = per_epoch * step_ratio(P) * P["whole_inr_epochs"]
     rows += [("NeuMeta INR, paper recipe", inr_path(P), inr_estimate, f"{cmd} neumeta", "estimated"),
@@ -51,8 +57,10 @@ def plan(P):
     out = []
     for name, path, estimate, command, estimated in rows:
         measured = _hours(path)
+        hours_are = "measured" if measured is not None else estimated if estimate == estimate else (
+            "no estimate: nothing of this network measured here")
         out.append(dict(model=name, built=measured is not None, hours=measured if measured is not None else estimate,
-                        hours_are="measured" if measured is not None else estimated, command=command,
+                        hours_are=hours_are, command=command,
                         checkpoint=path.name))
     return pd.DataFrame(out)
 
@@ -60,11 +68,12 @@ def plan(P):
 def train_all(P):
     """Every model (trained or reused): ``(models, training table)``."""
     models, rows = {}, []
-    models["base"], info = train_base_model("resnet20", "cifar10", P)
-    rows.append(dict(model="base ResNet-20 (gamma = 0)", hours=info["train_seconds"] / 3600))
+    s = setting(P)
+    models["base"], info = train_base_model(s.arch, s.dataset, P)
+    rows.append(dict(model=f"base {NAMES[s.arch]} (gamma = 0)", hours=info["train_seconds"] / 3600))
     for gamma in P["whole_thin_gammas"]:
         models["thin", gamma], info = train_thin(gamma, P)
-        rows.append(dict(model=f"thin ResNet-20, gamma = {gamma:g}", hours=info["train_seconds"] / 3600))
+        rows.append(dict(model=f"thin {NAMES[s.arch]}, gamma = {gamma:g}", hours=info["train_seconds"] / 3600))
     models["paper"], info = train_whole_neumeta(P)
     rows.append(dict(model="NeuMeta INR, paper recipe", hours=info["train_seconds"] / 3600))
     models["followup"], info = train_followup(P)

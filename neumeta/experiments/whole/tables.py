@@ -3,10 +3,12 @@
 - ``scores``: accuracy, parameters and FLOPs of every row at every gamma, as fractions of the base model's too;
 - ``comparisons``: the paper recipe's NeuMeta against every other row at one gamma (paired 95 % interval);
 - ``verdicts``: per gamma, where NeuMeta stands (favourable to it or not);
-- ``single_block``: Table 2's single-block compression in the same whole-network terms.
+- ``single_block``: Table 2's single-block compression in the same whole-network terms;
+- ``beside_followup``: our rows beside the follow-up's reported numbers, in its own setting (paper profile).
 """
 import pandas as pd
 
+from neumeta.experiments.whole.reported import FOLLOWUP_REPORTED, OUR_ROW, SETTING
 from neumeta.metrics import accuracy_of, count_parameters
 from neumeta.models import build_model
 from neumeta.stats import paired_difference, verdict_of
@@ -57,6 +59,30 @@ def single_block(table2, base_params, params_at_width):
     return t
 
 
-def single_block_params(widths):
+def single_block_params(widths, num_classes=10):
     """``{d: parameters of ResNet-20 whose layer3.2 has inner width d}`` (Table 2's networks)."""
-    return {d: count_parameters(build_model("resnet20", 10, width=d)) for d in widths}
+    return {d: count_parameters(build_model("resnet20", num_classes, width=d)) for d in widths}
+
+
+def single_block_terms(table2, s, base_params, widths=(64, 48, 32, 16)):
+    """Table 2's single-block rows in whole-network terms where the setting is Table 2's network and dataset
+    (ResNet-20; its block ``layer3.2``); otherwise no rows."""
+    if s.arch != "resnet20" or "dataset" not in table2:
+        return pd.DataFrame(columns=[*table2.columns, "whole_network_params", "param_fraction"])
+    table2 = table2[(table2.dataset == s.dataset) & table2.width.isin(widths)]
+    return single_block(table2, base_params, single_block_params(list(widths), s.num_classes))
+
+
+def beside_followup(scores, s, blocks_choice):
+    """Our accuracy beside every number the follow-up reports at the same gamma, where this run is the follow-up's
+    own setting (``reported.SETTING``); otherwise no rows."""
+    columns = ["gamma", "followup_series", "followup_reported", "our_row", "our_accuracy", "difference"]
+    if (s.arch, s.dataset, blocks_choice) != SETTING:
+        return pd.DataFrame(columns=columns)
+    acc = scores.set_index(["method", "gamma"])["accuracy"]
+    out = [dict(gamma=g, followup_series=series, followup_reported=value, our_row=OUR_ROW[series],
+                our_accuracy=acc.get((OUR_ROW[series], g), float("nan")))
+           for series, by_gamma in FOLLOWUP_REPORTED.items() for g, value in by_gamma.items()]
+    t = pd.DataFrame(out, columns=columns[:-1])
+    t["difference"] = t.our_accuracy - t.followup_reported
+    return t.sort_values(["gamma", "followup_series"], ignore_index=True)
