@@ -46,3 +46,15 @@ def test_the_command_refuses_seed_0_and_an_unknown_run(capsys):
     assert "seed_study_seeds" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         train.main(["cpu", "resnet56", "1"])
+
+
+def test_a_recipe_chains_hours_count_every_stage(tmp_path):
+    """A warm-restart chain stores each stage's own time; the hours behind its last checkpoint add them all up."""
+    from neumeta.experiments.pretrained.hours import training_hours
+    from neumeta.store.checkpoints import save_checkpoint
+    path = tmp_path / "chain.pt"
+    save_checkpoint(path, {"state_dict": {}, "meta": {"train_seconds": 1800.0, "earlier_stages": [
+        {"train_seconds": 3600.0}, {"train_seconds": 1800.0}]}})
+    assert training_hours(path) == 2.0
+    save_checkpoint(path, {"state_dict": {}, "meta": {"train_seconds": 900.0, "first_stage": {"train_seconds": 900.0}}})
+    assert training_hours(path) == 0.5

@@ -16,6 +16,7 @@ import pandas as pd
 
 from neumeta.experiments.inr.experiment import inr_checkpoint_path, inr_seed, train_neumeta
 from neumeta.experiments.pretrained.base_models import base_checkpoint_path, train_base_model
+from neumeta.experiments.pretrained.hours import training_hours
 from neumeta.experiments.pretrained.targets import permuted_target, permuted_target_path
 from neumeta.experiments.table2.jobs import train_individual
 from neumeta.experiments.vae import experiment as vae
@@ -73,7 +74,7 @@ def plan(P):
     """Every run at every seed: built or not, and its hours (measured where built; else seed 0's as the
     estimate, the same recipe on the same data)."""
     def hours(files):
-        return sum(load_checkpoint(f)["meta"].get("train_seconds", 0.0) for f in files) / 3600
+        return sum(training_hours(f) for f in files)
     rows = []
     for run in RUNS:
         committed = checkpoints(P, run, 0)

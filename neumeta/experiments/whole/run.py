@@ -8,6 +8,7 @@ import torch.nn as nn
 
 from neumeta.experiments.inr.experiment import inr_checkpoint_path
 from neumeta.experiments.pretrained.base_models import base_checkpoint_path, train_base_model
+from neumeta.experiments.pretrained.hours import training_hours
 from neumeta.experiments.whole.followup import followup_path, stage_epochs, train_followup
 from neumeta.experiments.whole.inr import BENCHMARK_STEP, inr_path, train_whole_neumeta
 from neumeta.experiments.whole.setting import NAMES, residual_blocks, setting  # noqa: F401 (setting: for the notebook)
@@ -21,7 +22,7 @@ FOLLOWUP_ESTIMATE = ("estimated as the paper recipe's (assumes the same cost per
 
 
 def _hours(path):
-    return load_checkpoint(path)["meta"].get("train_seconds", float("nan")) / 3600 if is_built(path) else None
+    return training_hours(path) if is_built(path) else None
 
 
 def step_ratio(P):
