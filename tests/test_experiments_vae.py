@@ -16,7 +16,7 @@ from neumeta.models import build_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "data"
 P = {"seed": 0, "vae_grid_size": 3, "vae_iwae_k": 2, "vae_iwae_images": 5, "vae_baseline_widths": [32, 16],
-     "vae_individual_widths": [16]}
+     "vae_individual_widths": [16], "vae_iwae_widths": [32, 16]}
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,8 @@ def test_figure6_panels_show_full_width_then_25_and_50_percent():
 
 
 def test_a_width_no_baseline_shares_has_no_iwae_row(mnist_test):
-    """NeuMeta between the compared widths: the two one-draw metrics, the same as with the IWAE, and no IWAE row."""
+    """NeuMeta between the compared widths, or any model at a width outside ``vae_iwae_widths``: the two one-draw
+    metrics, the same as with the IWAE, and no IWAE row."""
     torch.manual_seed(0)
     base = build_model("vae-mnist").eval()
     context = scoring_context("mnist", base, mnist_test, P)
@@ -95,5 +96,9 @@ def test_a_width_no_baseline_shares_has_no_iwae_row(mnist_test):
     model = build_model("vae-mnist", width=24).eval()
     score(context, "NeuMeta", 24, model, out, P)
     assert {r["metric"] for r in out["rows"]} == {"neg_elbo", "mse"}
+    compared_only = scoring_context("mnist", base, mnist_test, dict(P, vae_iwae_widths=[32]))
+    score(compared_only, "l1", 16, model, out, P)  # a compared width outside vae_iwae_widths: no IWAE either
+    assert {r["metric"] for r in out["rows"]} == {"neg_elbo", "mse"}
+    assert set(out["per_image"]["mnist", "l1", 16]) == {"neg_elbo", "mse"}
     full = per_image_metrics(model, mnist_test, "bernoulli", 2, 5, seed=0)
     assert out["rows"][0]["mean"] == pytest.approx(full["neg_elbo"].mean())

@@ -45,6 +45,13 @@ def test_ablation_widths_without_the_frontiers_64_and_16_are_refused():
         resolve_profile("smoke", {"ablation_resnet20_widths": [24, 64]}, strict=False)
 
 
+def test_iwae_widths_outside_the_compared_ones_or_without_figure_6s_are_refused():
+    assert resolve_profile("smoke", {"vae_iwae_widths": [64, 48, 32]}, strict=False)
+    for bad in ([64, 48, 32, 40], [64, 48]):  # 40: no baseline there in smoke; 32: Figure 6 shows it
+        with pytest.raises(ProfileValueError, match="vae_iwae_widths"):
+            resolve_profile("smoke", {"vae_iwae_widths": bad}, strict=False)
+
+
 def test_an_unknown_notebook_parameter_is_refused_not_ignored():
     injected = '# Parameters\nprofile = "smoke"\nbase_resnet_epochs = 5\n'
     with pytest.raises(ProfileValueError, match="base_resnet_epochs"):

@@ -187,6 +187,7 @@ SCHEMA = {
     "vae_finetune_steps": _int(0, 1_000_000),
     "vae_iwae_k": _int(1, 1_000_000),
     "vae_iwae_images": _int(1),
+    "vae_iwae_widths": _int(many=True, min_len=1, lo=1, hi=64),
     "vae_grid_size": _int(2, 32),
     "seg_dataset": Rule("choice", choices=("camvid", "voc")),
     "seg_encoder_depth": _int(4, 5),
@@ -264,6 +265,7 @@ def check_profile(values):
     widths, trained = values.get("similarity_widths"), values.get("similarity_trained_widths")
     if isinstance(widths, list) and isinstance(trained, list) and not set(trained) <= set(widths) | {64}:
         bad.append(f"similarity_trained_widths = {trained!r}: every width must be one of similarity_widths {widths!r}")
+    bad += _vae_iwae_problems(values)
     sizes_at = values.get("ablation_resnet20_widths")  # the INR-size frontier reads every size row at d = 64 and 16
     if isinstance(sizes_at, list) and "resnet20" in (values.get("ablation_archs") or []) and not {16, 64} <= set(sizes_at):
         bad.append(f"ablation_resnet20_widths = {sizes_at!r}: must include 64 and 16 (the INR-size frontier's widths)")
@@ -271,6 +273,17 @@ def check_profile(values):
         name = values.get("profile", "?")
         raise ProfileValueError(f"profile {name}: " + "; ".join(bad))
     return values
+
+
+def _vae_iwae_problems(values):
+    """The IWAE widths must be compared ones (a baseline's or an Individual VAE's) and hold Figure 6's 64, 48, 32."""
+    iwae_at, compared = values.get("vae_iwae_widths"), values.get("vae_baseline_widths")
+    if not (isinstance(iwae_at, list) and isinstance(compared, list)):
+        return []
+    if set(iwae_at) <= set(compared) | set(values.get("vae_individual_widths") or []) and {64, 48, 32} <= set(iwae_at):
+        return []
+    return [f"vae_iwae_widths = {iwae_at!r}: every width must be a compared one (vae_baseline_widths or "
+            "vae_individual_widths), and 64, 48 and 32 (Figure 6's) must be there"]
 
 
 def check_unknown(names, known):

@@ -41,6 +41,16 @@ def recon_nll(logits, x, likelihood="bernoulli"):
     raise ValueError(f"unknown likelihood {likelihood!r}; choose one of {LIKELIHOODS}")
 
 
+def recon_nll_draws(logits, x, likelihood="bernoulli"):
+    """``recon_nll`` of ``n`` draws per image at once: ``logits`` [n, B, D] against the images ``x`` [B, D], broadcast
+    (not copied n times); [n, B]. The same sums in the same order as ``recon_nll`` on the stacked draws."""
+    if likelihood == "bernoulli":
+        return F.softplus(logits).sum(-1) - (logits * x).sum(-1)
+    if likelihood == "gaussian":
+        return (torch.sigmoid(logits) - x).square().sum(-1) + 0.5 * x.shape[-1] * math.log(math.pi)
+    raise ValueError(f"unknown likelihood {likelihood!r}; choose one of {LIKELIHOODS}")
+
+
 def neg_elbo(output, x, likelihood="bernoulli", kl_weight=1.0):
     """Per-image one-sample negative ELBO from a VAE's ``(logits, mu, logvar)``; ``kl_weight`` != 1 only in
     training (the CelebA recipe's beta), never in what is reported."""
@@ -72,7 +82,7 @@ def iwae_nll(model, x, k, generator=None, likelihood="bernoulli", chunk=250):
         eps = torch.randn((n, *mu.shape), generator=generator, dtype=mu.dtype)
         z = mu + eps * std  # [n, B, latent]
         logits = model.decode_logits(z.reshape(-1, mu.shape[1]))
-        log_px = -recon_nll(logits, x.flatten(1).repeat(n, 1), likelihood).view(n, -1)
+        log_px = -recon_nll_draws(logits.reshape(n, len(x), -1), x.flatten(1), likelihood)
         log_pz = -0.5 * (z.square() + math.log(2 * math.pi)).sum(-1)
         log_qz = -0.5 * (eps.square() + math.log(2 * math.pi) + logvar).sum(-1)
         log_w.append(log_px + log_pz - log_qz)
