@@ -85,6 +85,16 @@ def test_minibatch_cka_is_the_biased_cka_of_each_batch_and_keeps_the_last_short_
     assert torch.allclose(minibatch_cka(x, x, 128), torch.ones(3, dtype=torch.float64))
 
 
+def test_cka_of_a_feature_set_with_itself_uses_its_own_hsic_and_equals_that_of_a_copy():
+    """What measure_family relies on to share a full model's HSICs with a width whose features are identical."""
+    x = torch.randn(60, 40, dtype=torch.float64)
+    full = CKAFeatures(x)
+    itself, copy = cka_estimates(full, full), cka_estimates(full, x.clone())
+    assert full._self is not None
+    for k in ("biased", "unbiased"):
+        assert abs(float(itself[k]) - 1) < 1e-12 and abs(float(itself[k]) - float(copy[k])) < 1e-12
+
+
 def test_cka_refuses_features_of_different_images():
     with pytest.raises(ValueError, match="same images"):
         linear_cka(torch.randn(10, 3), torch.randn(11, 3))
@@ -195,3 +205,31 @@ def test_neumeta_widths_share_the_layers_before_the_block_and_differ_in_it(cifar
     assert measure_family(other, test, batch_size=16)["max_abs_diff"]["before block"][40] > 0
     feats = layer_outputs(family[16], test)
     assert feats["block"].shape == (len(test), 64 * 8 * 8) and feats["logits"].shape == (len(test), 10)
+
+
+def test_the_shared_trunk_path_gives_each_widths_whole_pass_bitwise_and_refuses_another_trunk(cifar):
+    """NeuMeta's widths: the trunk once, block and head per width, bitwise the features of each whole network;
+    a network whose trunk differs is refused; a model in two families is run once and both get its features."""
+    from neumeta.evaluation.trunk import TrunkMismatchError
+    from neumeta.experiments.similarity.experiment import measure_families
+    from neumeta.experiments.similarity.features import shared_trunk_outputs
+    torch.manual_seed(0)
+    target = TargetNetwork(RESNET20_LAST_BLOCK, fuse_bn(_trained_like(build_model("resnet20"))).state_dict())
+    inr = NeuMetaINR(RESNET20_LAST_BLOCK, hidden=32, num_layers=2, num_freqs=4).eval()
+    with torch.no_grad():
+        family = {d: target.materialise(inr.weights(d), d) for d in (64, 40, 16)}
+    test = torch.utils.data.TensorDataset(torch.stack([cifar[i][0] for i in range(len(cifar))]),
+                                          torch.as_tensor([cifar[i][1] for i in range(len(cifar))]))
+    shared = shared_trunk_outputs(family, test, check_images=8, batch_size=16)
+    for d, net in family.items():
+        whole = layer_outputs(net, test, batch_size=16)
+        assert all(torch.equal(whole[name], shared[d][name]) for name in whole)
+    other = {**family, 40: _trained_like(build_model("resnet20", width=40)).eval()}
+    with pytest.raises(TrunkMismatchError):
+        shared_trunk_outputs(other, test, check_images=8, batch_size=16)
+    base = _trained_like(build_model("resnet20")).eval()
+    pair = {"Individual": {64: base, 16: _trained_like(build_model("resnet20", width=16)).eval()},
+            "KD": {64: base}, "NeuMeta": family}
+    measured = measure_families(pair, test, batch_size=16)
+    assert measured["KD"]["accuracy"][64] == measured["Individual"]["accuracy"][64]
+    assert measured["NeuMeta"]["max_abs_diff"]["before block"][16] == 0.0

@@ -81,7 +81,7 @@ def cka_estimates(x, y):
     fx, fy = _features(x), _features(y)
     if len(fx) != len(fy):
         raise ValueError(f"CKA compares features of the same images: got {len(fx)} and {len(fy)} rows")
-    pair, sx, sy = _hsic(fx.x, fy.x), fx.self_hsic(), fy.self_hsic()
+    pair, sx, sy = fx.self_hsic() if fx is fy else _hsic(fx.x, fy.x), fx.self_hsic(), fy.self_hsic()
     return {name: pair[k] / (sx[k] * sy[k]).sqrt() for k, name in enumerate(("biased", "unbiased"))}
 
 

@@ -19,8 +19,9 @@ from neumeta.experiments.inr.experiment import inr_checkpoint_path, train_neumet
 from neumeta.evaluation.shared import shared_merged_weights
 from neumeta.metrics import accuracy_of
 from neumeta.progress import progress
+from neumeta.store.run_cache import fingerprint
 from neumeta.experiments.similarity.cka import CKAFeatures, batch_grams, cka_estimates, minibatch_cka
-from neumeta.experiments.similarity.features import LAYERS, layer_outputs
+from neumeta.experiments.similarity.features import LAYERS, layer_outputs, shared_trunk_outputs
 from neumeta.experiments.similarity.kl import pairwise_kl
 from neumeta.experiments.pretrained.base_models import stage_checkpoint_paths, train_base_model
 
@@ -74,29 +75,55 @@ def evaluation_subset(test, images, seed):
     return TensorDataset(*(t[keep] for t in test.tensors))
 
 
-def measure_family(family, test, batch_size, desc="features"):
+def measure_families(families, test, batch_size, shared_trunk=("NeuMeta",)):
+    """``{method: measure_family(...)}`` with every distinct network run once: one in two families (the base
+    model is d = 64 of both Individual and KD) is run for the first; the families of ``shared_trunk`` run their
+    common trunk once (``shared_trunk_outputs``, which checks it)."""
+    seen, out = {}, {}
+    for method, family in families.items():
+        if method in shared_trunk:
+            feats = shared_trunk_outputs(family, test, desc=method)
+        else:
+            feats = {}
+            for d, model in progress(sorted(family.items(), reverse=True), desc=method):
+                key = fingerprint([repr(model), model.state_dict()])
+                feats[d] = seen[key] if key in seen else layer_outputs(model, test, desc=f"{method} d={d}")
+                seen[key] = feats[d]
+        out[method] = measure_family(family, test, batch_size, desc=method, feats=feats)
+    return out
+
+
+def measure_family(family, test, batch_size, desc="features", feats=None):
     """Everything Figure 9 needs of one method's models ``{width: model}`` (widths in descending order; the
-    first is the family's full model) on the ``TensorDataset`` ``test``. Returns a dict:
+    first is the family's full model) on the ``TensorDataset`` ``test``; ``feats``: their ``layer_outputs`` where
+    already computed. Returns a dict:
     ``widths``; ``accuracy`` {width: %}; ``logits`` [m, n, classes]; ``kl`` [m, m, n] (``pairwise_kl``);
     ``batch_cka`` {layer: [m, m, batches]}; ``whole_cka`` {layer: {width: {"biased", "unbiased"}}} with the
     full model; ``max_abs_diff`` {layer: {width: max |feature - full model's feature|}}."""
     widths = sorted(family, reverse=True)
     labels = test.tensors[1]
-    feats = {d: layer_outputs(family[d], test, desc=f"{desc} d={d}") for d in progress(widths, desc=desc)}
+    if feats is None:
+        feats = {d: layer_outputs(family[d], test, desc=f"{desc} d={d}") for d in progress(widths, desc=desc)}
     out = {"widths": widths, "batch_cka": {}, "whole_cka": {}, "max_abs_diff": {},
            "accuracy": {d: accuracy_of(feats[d]["logits"].argmax(1), labels) for d in widths},
            "logits": torch.stack([feats[d]["logits"] for d in widths])}
     out["kl"] = pairwise_kl(out["logits"])
     for layer in LAYERS:
-        grams = {d: batch_grams(feats[d][layer], batch_size) for d in widths}
+        full_x = feats[widths[0]][layer]
+        # a width whose features are bitwise the full model's (NeuMeta in front of the generated block) shares the
+        # full model's Grams and HSICs: the same numbers, computed once (each HSIC of 10,000 x 4,096 is seconds)
+        same = {d: d == widths[0] or torch.equal(feats[d][layer], full_x) for d in widths}
+        full_grams = batch_grams(full_x, batch_size)
+        grams = {d: full_grams if same[d] else batch_grams(feats[d][layer], batch_size) for d in widths}
         m, batches = len(widths), len(grams[widths[0]])
         table = torch.ones(m, m, batches, dtype=torch.float64)
         for i, a in enumerate(widths):
             for j in range(i + 1, m):
                 table[i, j] = table[j, i] = minibatch_cka(grams[a], grams[widths[j]])
         out["batch_cka"][layer] = table
-        full = CKAFeatures(feats[widths[0]][layer])
-        out["whole_cka"][layer] = {d: {k: float(v) for k, v in cka_estimates(full, feats[d][layer]).items()}
+        full = CKAFeatures(full_x)
+        out["whole_cka"][layer] = {d: {k: float(v) for k, v in cka_estimates(full, full if same[d] else
+                                                                             feats[d][layer]).items()}
                                    for d in widths[1:]}
         out["max_abs_diff"][layer] = {d: float((feats[d][layer] - feats[widths[0]][layer]).abs().max())
                                       for d in widths[1:]}
