@@ -28,6 +28,13 @@ def test_a_lenet_panel_pruned_and_scored(tmp_checkpoints):
     assert 0 < value["network_param_reduction"] < 1 and 0 < value["network_flop_reduction"] < 1
     # the same run again gives the same predictions (seeded criteria)
     assert torch.equal(prune_and_score(panel, 8, "l1", False, P)[0], preds)
+    # a network the criteria reach alike (every one at full width) is scored once, with a full pass's predictions
+    scored = len(panel["predicted"])
+    at_full = [prune_and_score(panel, 32, c, False, P)[0] for c in ("l1", "random", "taylor")]
+    assert len(panel["predicted"]) == scored + 1
+    assert all(torch.equal(p, at_full[0]) for p in at_full)
+    from neumeta.metrics import predict
+    assert torch.equal(predict(panel["base"], panel["test"])[0], at_full[0])
 
 
 def test_a_panel_without_its_data_says_why(tmp_path):

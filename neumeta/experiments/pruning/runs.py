@@ -13,6 +13,7 @@ from neumeta.experiments.pretrained.base_models import (INPUT_SHAPES, TEST_SPLIT
                                                         imagenet_resnet18, resolve_data_root, train_base_model)
 from neumeta.metrics import accuracy_of, count_flops, count_parameters, predict
 from neumeta.seed import seed_everything
+from neumeta.store.run_cache import fingerprint
 
 
 def load_panel(dataset, arch, P):
@@ -72,8 +73,18 @@ def prune_and_score(panel, d, criterion, tuned, P):
         pruned = fine_tune(pruned, panel["train_aug"], P["prune_finetune_steps"], P["prune_finetune_lr"],
                            P["prune_finetune_batch_size"], P["seed"])
     params, flops = count_parameters(pruned), count_flops(pruned, panel["shape"])
-    preds, labels = panel["trunk"].predict(pruned) if shared and not tuned else predict(pruned, panel["test"])
+    preds, labels = _predictions(panel, pruned, shared and not tuned)
     full = panel["full"]
     return preds, labels, [("accuracy", accuracy_of(preds, labels)), ("block_compression", 1 - d / full),
                            ("network_params", params), ("network_param_reduction", 1 - params / panel["base_params"]),
                            ("network_flops", flops), ("network_flop_reduction", 1 - flops / panel["base_flops"])]
+
+
+def _predictions(panel, network, from_trunk):
+    """``(predicted classes, labels)`` of ``network`` on the panel's test set, each distinct network once: criteria
+    often reach the same network (every one at full width, L1 and L2 at many widths), which is scored once."""
+    memo = panel.setdefault("predicted", {})
+    key = fingerprint([repr(network), network.state_dict()])
+    if key not in memo:
+        memo[key] = panel["trunk"].predict(network) if from_trunk else predict(network, panel["test"])
+    return memo[key]
