@@ -8,7 +8,8 @@ import torch
 from neumeta.data import get_dataset
 from neumeta.experiments.pretrained.deviations import deviation, schedule_of
 from neumeta.experiments.pretrained.orderings import (FLOAT64_IMAGES, folded_network, logits_32_and_64,
-                                                      ordering_metrics, permute_with, probe_images, weight_matrix_rows)
+                                                      ordering_metrics, permute_with, probe_images, variant_logits,
+                                                      weight_matrix_rows)
 from neumeta.method.folding import fuse_bn
 from neumeta.models import build_model
 
@@ -61,6 +62,9 @@ def test_a_permuted_network_computes_the_same_function(variant):
     metrics = ordering_metrics(state, logits, reference, torch.zeros(20, dtype=torch.long), seconds)
     assert metrics["max_abs_logit_diff_float64"] < 1e-10 and metrics["max_abs_logit_diff"] < 1e-4
     assert metrics["accuracy"] == metrics["accuracy_unpermuted"] and metrics["n_images"] == 20
+    shared = variant_logits("lenet", folded, state, x, reference)  # "none": the reference itself, not recomputed
+    assert (shared is reference) == (variant == "none")
+    assert all(torch.equal(a, b) for a, b in zip(shared, logits))
 
 
 def test_ordering_metrics_measure_what_they_name():

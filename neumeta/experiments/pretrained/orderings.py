@@ -35,6 +35,15 @@ def logits_32_and_64(model, x, batch_size=500):
     return out, out64
 
 
+def variant_logits(arch, folded, state, x, reference):
+    """``logits_32_and_64`` of the network ``arch`` holding ``state``; an order that left every tensor bitwise as it
+    was (``none``) is the unpermuted network itself, whose logits are ``reference``: not computed twice."""
+    unchanged = folded.state_dict()
+    if state.keys() == unchanged.keys() and all(torch.equal(state[k], unchanged[k]) for k in state):
+        return reference
+    return logits_32_and_64(folded_network(arch, state), x)
+
+
 def permute_with(variant, folded, arch, dataset, P):
     """``(state_dict, solver seconds)`` of the BN-folded base model under ``variant``; ``shp`` is the stored
     target of notebook 20 (its solver time as recorded when it was built)."""
