@@ -6,6 +6,8 @@ and runs on with the defaults). A test keeps this table and the profile files in
 """
 from dataclasses import dataclass
 
+from neumeta.config.relations import relation_problems
+
 DATASETS_CIFAR = ("cifar10", "cifar100")
 PANELS = ("mnist", "cifar10", "cifar100", "imagenet")
 CRITERIA = ("random", "l1", "l2", "taylor", "hessian", "lamp", "fpgm")
@@ -127,6 +129,9 @@ SCHEMA = {
     "bench_steps": _int(1, 10_000),
     "expect_inr_gap": _num(0, 100, many=True, nullable=True),
     "expect_step_ratio": _num(0, 1000, nullable=True),
+    "inr_sweep_merge_points": _int(0, 16),
+    "inr_resnet20_kmerge_widths": _int(many=True, lo=1, hi=64),
+    "inr_lenet_kmerge_widths": _int(many=True, lo=1, hi=32),
     "inr_merge_points": _int(1, 16, many=True),
     "prune_criteria": Rule("choice", choices=CRITERIA, many=True, min_len=1),
     "prune_resnet20_widths": _int(many=True, min_len=1, **WIDTH),
@@ -265,7 +270,7 @@ def check_profile(values):
     widths, trained = values.get("similarity_widths"), values.get("similarity_trained_widths")
     if isinstance(widths, list) and isinstance(trained, list) and not set(trained) <= set(widths) | {64}:
         bad.append(f"similarity_trained_widths = {trained!r}: every width must be one of similarity_widths {widths!r}")
-    bad += _vae_iwae_problems(values)
+    bad += relation_problems(values)
     sizes_at = values.get("ablation_resnet20_widths")  # the INR-size frontier reads every size row at d = 64 and 16
     if isinstance(sizes_at, list) and "resnet20" in (values.get("ablation_archs") or []) and not {16, 64} <= set(sizes_at):
         bad.append(f"ablation_resnet20_widths = {sizes_at!r}: must include 64 and 16 (the INR-size frontier's widths)")
@@ -273,17 +278,6 @@ def check_profile(values):
         name = values.get("profile", "?")
         raise ProfileValueError(f"profile {name}: " + "; ".join(bad))
     return values
-
-
-def _vae_iwae_problems(values):
-    """The IWAE widths must be compared ones (a baseline's or an Individual VAE's) and hold Figure 6's 64, 48, 32."""
-    iwae_at, compared = values.get("vae_iwae_widths"), values.get("vae_baseline_widths")
-    if not (isinstance(iwae_at, list) and isinstance(compared, list)):
-        return []
-    if set(iwae_at) <= set(compared) | set(values.get("vae_individual_widths") or []) and {64, 48, 32} <= set(iwae_at):
-        return []
-    return [f"vae_iwae_widths = {iwae_at!r}: every width must be a compared one (vae_baseline_widths or "
-            "vae_individual_widths), and 64, 48 and 32 (Figure 6's) must be there"]
 
 
 def check_unknown(names, known):

@@ -116,7 +116,7 @@ def _sha(data):
 
 # Modules that only refuse bad input before any work: a change to them (a new notebook's profile values getting
 # their rules) never changes a result, so it does not make one stale.
-VALIDATION_ONLY = frozenset({"neumeta/config/schema.py"})
+VALIDATION_ONLY = frozenset({"neumeta/config/schema.py", "neumeta/config/relations.py"})
 
 
 def _result_files(files):

@@ -1,0 +1,39 @@
+"""Rules that tie several profile values together, checked with the schema before any work (``schema.check_profile``).
+Each returns the problems it finds, one line each."""
+
+# where another notebook reads notebook 20's sweep as the paper's method (profile keys of those widths)
+READ_AS_PAPER = {"resnet20": ("table2_widths", "similarity_widths", "prune_resnet20_widths"),
+                 "lenet": ("prune_lenet_widths",)}
+
+
+def kmerge_problems(values):
+    """A width read as a paper number (within notebook 20's sweep) must keep the K-sample merge."""
+    if not values.get("inr_sweep_merge_points"):
+        return []
+    problems = []
+    for arch, keys in READ_AS_PAPER.items():
+        kept, swept = values.get(f"inr_{arch}_kmerge_widths"), values.get(f"inr_{arch}_widths")
+        if not isinstance(kept, list) or not isinstance(swept, list):
+            continue
+        read = {w for key in keys for w in (values.get(key) or []) if isinstance(w, int)} & set(swept)
+        missing = sorted(read - set(kept))
+        if missing:
+            problems.append(f"inr_{arch}_kmerge_widths = {kept!r}: must hold every swept width another notebook "
+                            f"reads as a paper number ({', '.join(keys)}); missing {missing}")
+    return problems
+
+
+def vae_iwae_problems(values):
+    """The IWAE widths must be compared ones (a baseline's or an Individual VAE's) and hold Figure 6's 64, 48, 32."""
+    iwae_at, compared = values.get("vae_iwae_widths"), values.get("vae_baseline_widths")
+    if not (isinstance(iwae_at, list) and isinstance(compared, list)):
+        return []
+    if set(iwae_at) <= set(compared) | set(values.get("vae_individual_widths") or []) and {64, 48, 32} <= set(iwae_at):
+        return []
+    return [f"vae_iwae_widths = {iwae_at!r}: every width must be a compared one (vae_baseline_widths or "
+            "vae_individual_widths), and 64, 48 and 32 (Figure 6's) must be there"]
+
+
+def relation_problems(values):
+    """Every cross-value problem of a profile."""
+    return vae_iwae_problems(values) + kmerge_problems(values)
