@@ -12,16 +12,16 @@ from neumeta.metrics import accuracy_of, count_parameters
 from neumeta.models import build_model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "data"
-P = {"inr_eval_samples": 3, "inr_noise": 1.0, "seed": 0, "inr_merge_points": [2]}
+P = {"inr_eval_samples": 3, "inr_noise": 1.0, "seed": 0, "inr_merge_points": [2], "inr_sweep_merge_points": 0}
 
 
 
 
-def _sweep(lenet, d, first_width):
+def _sweep(lenet, d, first_width, profile=P):
     inr, target, test, labels = lenet
     common = dict(arch="lenet", dataset="mnist", width=d, trained_width=8 <= d <= 32, base_acc=50.0, K=3)
     full_params = count_parameters(build_model("lenet"))
-    return sweep_width(inr, target, test, labels, common, first_width, full_params, P)
+    return sweep_width(inr, target, test, labels, common, first_width, full_params, profile)
 
 
 def test_the_first_width_gets_every_comparison_and_its_size_floored_variant(lenet):
@@ -55,6 +55,24 @@ def test_a_width_in_the_training_range_off_the_clean_grid_gets_only_the_merge(le
     assert list(predictions) == ["acc_merged"]
     assert [r["metric"] for r in rows] == ["acc_merged", "block_compression", "network_params",
                                            "network_param_reduction", "network_flops"]
+    assert {r["merge"] for r in rows} == {"K = 3"}
+
+
+def test_between_the_k_merge_widths_the_sweep_takes_the_deterministic_rule_and_compares_it_with_k(lenet):
+    """With inr_sweep_merge_points = n, a width outside inr_lenet_kmerge_widths merges n x n Gauss-Legendre + clean;
+    where it is compared, the K-sample merge it stands for is computed beside it (acc_merged_mc)."""
+    inr, target, test, labels = lenet
+    plan = dict(P, inr_sweep_merge_points=2, inr_lenet_kmerge_widths=[4, 32])
+    predictions, rows = _sweep(lenet, 9, first_width=4, profile=plan)
+    expected, _ = predict_width(inr, target, test, 9, samples=3, noise=1.0, rule=("gauss-legendre", 2))
+    assert list(predictions) == ["acc_merged"] and torch.equal(predictions["acc_merged"], expected)
+    assert {r["merge"] for r in rows} == {"Gauss-Legendre 2 x 2 + clean"}
+    predictions, rows = _sweep(lenet, 8, first_width=4, profile=plan)  # a clean-sample width: compared
+    k_merge, _ = predict_width(inr, target, test, 8, samples=3, noise=1.0, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(predictions["acc_merged_mc"], k_merge)
+    assert torch.equal(predictions["acc_merged"], predictions["gauss_legendre_2"])
+    predictions, rows = _sweep(lenet, 4, first_width=4, profile=plan)  # a K-merge width: as before
+    assert "acc_merged_mc" not in predictions and {r["merge"] for r in rows} == {"K = 3"}
 
 
 def test_interleaved_times_skip_the_warm_up_and_alternate():
