@@ -184,9 +184,8 @@ def cifar(request):
     return Subset(test, range(min(64, len(test))))
 
 
-def test_neumeta_widths_share_the_layers_before_the_block_and_differ_in_it(cifar):
-    """Every width NeuMeta generates is materialised and run whole: the features before the generated block
-    are identical (CKA 1), those of the block are not; an Individual pair differs before the block too."""
+def _neumeta_family(cifar):
+    """NeuMeta-generated ResNet-20s at d = 64, 40, 16 from an untrained INR, and the fixture's images as tensors."""
     torch.manual_seed(0)
     target = TargetNetwork(RESNET20_LAST_BLOCK, fuse_bn(_trained_like(build_model("resnet20"))).state_dict())
     inr = NeuMetaINR(RESNET20_LAST_BLOCK, hidden=32, num_layers=2, num_freqs=4).eval()
@@ -194,6 +193,13 @@ def test_neumeta_widths_share_the_layers_before_the_block_and_differ_in_it(cifar
         family = {d: target.materialise(inr.weights(d), d) for d in (64, 40, 16)}
     test = torch.utils.data.TensorDataset(torch.stack([cifar[i][0] for i in range(len(cifar))]),
                                           torch.as_tensor([cifar[i][1] for i in range(len(cifar))]))
+    return family, test
+
+
+def test_neumeta_widths_share_the_layers_before_the_block_and_differ_in_it(cifar):
+    """Every width NeuMeta generates is materialised and run whole: the features before the generated block
+    are identical (CKA 1), those of the block are not; an Individual pair differs before the block too."""
+    family, test = _neumeta_family(cifar)
     m = measure_family(family, test, batch_size=16)
     assert m["widths"] == [64, 40, 16]
     for d in (40, 16):
@@ -213,13 +219,7 @@ def test_the_shared_trunk_path_gives_each_widths_whole_pass_bitwise_and_refuses_
     from neumeta.evaluation.trunk import TrunkMismatchError
     from neumeta.experiments.similarity.experiment import measure_families
     from neumeta.experiments.similarity.features import shared_trunk_outputs
-    torch.manual_seed(0)
-    target = TargetNetwork(RESNET20_LAST_BLOCK, fuse_bn(_trained_like(build_model("resnet20"))).state_dict())
-    inr = NeuMetaINR(RESNET20_LAST_BLOCK, hidden=32, num_layers=2, num_freqs=4).eval()
-    with torch.no_grad():
-        family = {d: target.materialise(inr.weights(d), d) for d in (64, 40, 16)}
-    test = torch.utils.data.TensorDataset(torch.stack([cifar[i][0] for i in range(len(cifar))]),
-                                          torch.as_tensor([cifar[i][1] for i in range(len(cifar))]))
+    family, test = _neumeta_family(cifar)
     shared = shared_trunk_outputs(family, test, check_images=8, batch_size=16)
     for d, net in family.items():
         whole = layer_outputs(net, test, batch_size=16)
