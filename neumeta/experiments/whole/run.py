@@ -11,7 +11,7 @@ from neumeta.experiments.pretrained.base_models import base_checkpoint_path, tra
 from neumeta.experiments.pretrained.hours import training_hours
 from neumeta.experiments.whole.followup import followup_path, stage_epochs, train_followup
 from neumeta.experiments.whole.inr import BENCHMARK_STEP, inr_path, train_whole_neumeta
-from neumeta.experiments.whole.setting import NAMES, residual_blocks, setting  # noqa: F401 (setting: for the notebook)
+from neumeta.experiments.whole.setting import NAMES, residual_blocks, setting
 from neumeta.experiments.whole.thin import thin_paths, train_thin
 from neumeta.metrics import count_parameters
 from neumeta.store.checkpoints import is_built, load_checkpoint
