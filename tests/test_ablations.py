@@ -122,3 +122,22 @@ def test_the_frontier_without_its_reference_row_is_refused(P):
     alone = jobs(with_values(P, ablation_rows=["no-noise"], ablation_inr_sizes=[]))  # no frontier: fine
     assert [(arch, row.id) for arch, row in alone] == [(arch, "no-noise") for arch in ("lenet", "resnet20")
                                                        if arch in P["ablation_archs"]]
+
+
+def test_the_sweep_keeps_the_k_sample_merge_at_the_tables_widths_and_merges_deterministically_between(P, setup):
+    from neumeta.experiments.ablations.sweep import ablation_merge, score_row
+    K, n = P["inr_eval_samples"], P["ablation_sweep_merge_points"]
+    assert n > 0
+    assert ablation_merge(P, 48, 1.0, [64, 48]) == ("mc", K)
+    assert ablation_merge(P, 40, 1.0, [64, 48]) == (("gauss-legendre", n), n * n + 1)
+    assert ablation_merge(P, 40, 0.0, [64, 48]) == ("mc", 1)  # no noise: K draws would be K copies of one
+    assert ablation_merge(dict(P, ablation_sweep_merge_points=0), 40, 1.0, [64, 48]) == ("mc", K)
+    inr, target, _, _, test = setup
+    trunk = TrunkFeatures(target.net, test)
+    with torch.no_grad():
+        preds, rows = score_row(inr, target, trunk, trunk.labels, "resnet20", "reference", [48, 40], 1.0, [48], P)
+        shown = width_logits(inr, target, trunk, 48, samples=K, noise=1.0, seed=P["seed"])
+        between = width_logits(inr, target, trunk, 40, rule=("gauss-legendre", n), samples=K, noise=1.0)
+    assert torch.equal(preds["resnet20|reference|d=48"], shown.argmax(1))  # what the sweep computed before, bitwise
+    assert torch.equal(preds["resnet20|reference|d=40"], between.argmax(1))
+    assert [r["merge"] for r in rows] == [f"K = {K}", f"Gauss-Legendre {n} x {n} + clean"]

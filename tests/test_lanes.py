@@ -21,6 +21,13 @@ def test_each_notebook_waits_for_what_its_last_run_read_or_for_every_earlier_one
     assert needs == {"00_a": set(), "10_b": {"00_a"}, "20_c": set(), "30_d": {"00_a", "10_b", "20_c"}}
 
 
+def test_a_notebook_that_evaluates_an_earlier_ones_merges_waits_for_it(monkeypatch):
+    monkeypatch.setattr(lanes, "SHARES_WITH", {"20_c": {"10_b"}})
+    needs = lanes.inputs_of(list(_runs()), _runs())
+    assert needs["20_c"] == {"10_b"} and needs["10_b"] == {"00_a"}
+    assert lanes.inputs_of(["20_c"], {"20_c": _runs()["20_c"]}) == {"20_c": set()}  # only within the run
+
+
 def test_the_longest_ready_notebook_starts_first_and_memory_is_respected():
     runs, stems = _runs(), list(_runs())
     needs = lanes.inputs_of(stems, runs)

@@ -6,7 +6,9 @@ notebook it reads has finished in this run: what it reads is what its last run r
 ``upstream``); a notebook that never ran waits for every notebook before it. Among those ready, the longest (by
 its last run) starts first. Memory decides too: notebooks run side by side only while their recorded peaks
 (``kernel_peak_rss_mib``) fit in 85 % of the machine's memory; one without a record runs alone. A notebook whose
-input failed is not run, and says so.
+input failed is not run, and says so. A notebook that evaluates what an earlier one already merged (the same
+INR, width and draws: the run's cache, ``neumeta/store/run_cache.py``) waits for it too (``SHARES_WITH``), so the
+merge is computed once.
 """
 import json
 import os
@@ -17,6 +19,8 @@ import time
 from neumeta.store.results import RESULTS_ROOT
 
 MEMORY_SHARE = 0.85
+# notebook -> the earlier notebooks whose K-sample merges of notebook 20's INRs it evaluates again
+SHARES_WITH = {"70_ablations": {"20_neumeta"}, "71_sampling": {"20_neumeta"}}
 
 
 def machine_memory_mib():
@@ -35,7 +39,7 @@ def inputs_of(stems, runs):
     for i, stem in enumerate(stems):
         if runs[stem]:
             read = {key.split("/")[1] for key in runs[stem].get("upstream") or {} if key.count("/") >= 2}
-            needs[stem] = {s for s in stems if s in read and s != stem}
+            needs[stem] = {s for s in stems if (s in read or s in SHARES_WITH.get(stem, ())) and s != stem}
         else:
             needs[stem] = set(stems[:i])
     return needs
