@@ -128,14 +128,16 @@ def test_the_sweep_keeps_the_k_sample_merge_at_the_tables_widths_and_merges_dete
     from neumeta.experiments.ablations.sweep import ablation_merge, score_row
     K, n = P["inr_eval_samples"], P["ablation_sweep_merge_points"]
     assert n > 0
-    assert ablation_merge(P, 48, 1.0, [64, 48]) == ("mc", K)
-    assert ablation_merge(P, 40, 1.0, [64, 48]) == (("gauss-legendre", n), n * n + 1)
-    assert ablation_merge(P, 40, 0.0, [64, 48]) == ("mc", 1)  # no noise: K draws would be K copies of one
-    assert ablation_merge(dict(P, ablation_sweep_merge_points=0), 40, 1.0, [64, 48]) == ("mc", K)
+    Q = dict(P, ablation_resnet20_kmerge_widths=[64, 48])
+    assert ablation_merge(Q, "resnet20", 48, 1.0) == ("mc", K)
+    assert ablation_merge(Q, "resnet20", 40, 1.0) == (("gauss-legendre", n), n * n + 1)
+    assert ablation_merge(Q, "resnet20", 40, 0.0) == ("mc", 1)  # no noise: K draws would be K copies of one
+    assert ablation_merge(dict(Q, ablation_sweep_merge_points=0), "resnet20", 40, 1.0) == ("mc", K)
     inr, target, _, _, test = setup
     trunk = TrunkFeatures(target.net, test)
     with torch.no_grad():
-        preds, rows = score_row(inr, target, trunk, trunk.labels, "resnet20", "reference", [48, 40], 1.0, [48], P)
+        preds, rows = score_row(inr, target, trunk, trunk.labels, "resnet20", "reference", [48, 40], 1.0,
+                                dict(P, ablation_resnet20_kmerge_widths=[48]))
         shown = width_logits(inr, target, trunk, 48, samples=K, noise=1.0, seed=P["seed"])
         between = width_logits(inr, target, trunk, 40, rule=("gauss-legendre", n), samples=K, noise=1.0)
     assert torch.equal(preds["resnet20|reference|d=48"], shown.argmax(1))  # what the sweep computed before, bitwise

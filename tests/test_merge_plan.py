@@ -23,3 +23,14 @@ def test_a_profile_that_would_swap_a_paper_numbers_merge_is_refused():
     problems = kmerge_problems(dict(P, inr_resnet20_kmerge_widths=[16, 32, 48, 64]))
     assert len(problems) == 1 and "[24, 40, 56]" in problems[0]  # Figures 5 and 9 read 24, 40 and 56
     assert kmerge_problems(dict(P, inr_lenet_kmerge_widths=[8, 16, 24, 32], inr_sweep_merge_points=0)) == []
+
+
+def test_a_profile_that_would_swap_the_ablation_tables_merge_is_refused():
+    from neumeta.config.relations import ablation_kmerge_problems
+    A = {"ablation_sweep_merge_points": 3, "ablation_resnet20_widths": [16, 24, 32, 40, 48, 56, 64],
+         "ablation_lenet_widths": [4, 8, 16, 24, 32], "ablation_resnet20_kmerge_widths": [16, 32, 48, 64],
+         "ablation_lenet_kmerge_widths": [8, 16, 24, 32]}
+    assert ablation_kmerge_problems(A) == []
+    problems = ablation_kmerge_problems(dict(A, ablation_resnet20_kmerge_widths=[16, 64]))
+    assert len(problems) == 1 and "[32, 48]" in problems[0]
+    assert ablation_kmerge_problems(dict(A, ablation_resnet20_kmerge_widths=[16, 64], ablation_sweep_merge_points=0)) == []

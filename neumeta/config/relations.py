@@ -22,6 +22,25 @@ def kmerge_problems(values):
                             f"reads as a paper number ({', '.join(keys)}); missing {missing}")
     return problems
 
+# the widths notebook 70's ablation table reads (its SHOWN): they keep the K-sample merge
+ABLATION_TABLE_WIDTHS = {"resnet20": (64, 48, 32, 16), "lenet": (32, 24, 16, 8)}
+
+
+def ablation_kmerge_problems(values):
+    """A width the ablation table reads (within its sweep) must keep the K-sample merge."""
+    if not values.get("ablation_sweep_merge_points"):
+        return []
+    problems = []
+    for arch, table in ABLATION_TABLE_WIDTHS.items():
+        kept, swept = values.get(f"ablation_{arch}_kmerge_widths"), values.get(f"ablation_{arch}_widths")
+        if not isinstance(kept, list) or not isinstance(swept, list):
+            continue
+        missing = sorted(set(table) & set(swept) - set(kept))
+        if missing:
+            problems.append(f"ablation_{arch}_kmerge_widths = {kept!r}: must hold every width of the ablation table "
+                            f"within the sweep; missing {missing}")
+    return problems
+
 
 def vae_iwae_problems(values):
     """The IWAE widths must be compared ones (a baseline's or an Individual VAE's) and hold Figure 6's 64, 48, 32."""
@@ -36,4 +55,4 @@ def vae_iwae_problems(values):
 
 def relation_problems(values):
     """Every cross-value problem of a profile."""
-    return vae_iwae_problems(values) + kmerge_problems(values)
+    return vae_iwae_problems(values) + kmerge_problems(values) + ablation_kmerge_problems(values)

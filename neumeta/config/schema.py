@@ -167,6 +167,8 @@ SCHEMA = {
     "ablation_lenet_widths": _int(many=True, min_len=1, **WIDTH),
     "ablation_k_values": _int(1, 10_000, many=True, min_len=1),
     "ablation_sweep_merge_points": _int(0, 16),
+    "ablation_resnet20_kmerge_widths": _int(many=True, lo=1, hi=64),
+    "ablation_lenet_kmerge_widths": _int(many=True, lo=1, hi=32),
     "sampling_resnet20_widths": _int(many=True, min_len=1, **WIDTH),
     "sampling_lenet_widths": _int(many=True, min_len=1, **WIDTH),
     "kd_temperature": _num(0.01, 1000),
