@@ -20,7 +20,7 @@ NOTEBOOK_ROLE = {
     "60_similarity": "Figure 9: CKA with the full model and KL between every pair of widths for Individual, KD and "
                      "NeuMeta; three CKA estimators; paired margins",
     "70_ablations": "the ablation table (permutation, λ1, λ2, noise) on ResNet-20 and LeNet, the INR-size frontier",
-    "71_sampling": "Figure 10: one clean sample against the K-sample merge at every width, accuracy against K beside "
+    "71_sampling": "Figure 10: one clean sample against the K-sample merge across widths, accuracy against K beside "
                    "the Gauss–Legendre rule",
     "90_segmentation": "the paper's segmentation table on CamVid: a U-Net whose encoder block NeuMeta resizes, against "
                        "Individual and Slimmable U-Nets and torch-pruning, dataset-level mIoU with paired intervals",
