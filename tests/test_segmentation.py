@@ -279,3 +279,19 @@ def test_the_tables_score_compare_and_lay_out_the_models_on_known_confusions():
     assert row.miou.iloc[0] == pytest.approx(100) and row.paper_micro_iou.iloc[0] == pytest.approx(81.93)
     classes = tables.per_class({"Individual@128": wrong}, "no such dataset")
     assert list(classes.cls) == ["0", "1"] and list(classes.iou) == [50, 0]
+
+
+def test_the_results_page_says_whether_the_never_trained_width_holds_and_reads_the_paper_by_its_drops():
+    import pandas as pd
+    from neumeta.experiments.segmentation.report import _against_paper, _unseen_holds
+    from neumeta.experiments.segmentation.tables import PAPER_TABLE3
+    scores = pd.DataFrame(dict(method=["NeuMeta"] * 3, width=[256, 128, 64], trained=[True, True, False]))
+    comparisons = pd.DataFrame(dict(width=[64, 64, 128], b=["Individual", "Slimmable", "Individual"],
+                                    verdict=["A < B", "A > B", "A < B"]))
+    (line,) = _unseen_holds(scores, comparisons)
+    assert "h = 64" in line and "75 %" in line and "not** hold against Individual" in line and "2 method" in line
+    (line,) = _unseen_holds(scores, comparisons.assign(verdict="no difference"))
+    assert "it holds" in line
+    layout = PAPER_TABLE3.assign(miou=[60.0, 59.0, 50.0] * 3, micro_iou=[80.0, 78.0, 70.0] * 3)
+    lines = _against_paper(layout)
+    assert len(lines) == 3 and "1.91" in lines[0] and "ours 10.00 (mIoU 10.00)" in lines[0]

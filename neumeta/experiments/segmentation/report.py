@@ -41,6 +41,33 @@ def _comparison_lines(comparisons):
     return lines
 
 
+def _unseen_holds(scores, comparisons):
+    """Whether NeuMeta at each width it never trained on is below any other method there (paired intervals)."""
+    neumeta = scores[scores.method == "NeuMeta"]
+    lines = []
+    for width in sorted(neumeta[neumeta.trained.astype(str) == "False"].width.astype(int), reverse=True):
+        rows = comparisons[comparisons.width == width]
+        below = sorted(rows[rows.verdict == "A < B"].b)
+        verdict = (f"it does **not** hold against {', '.join(below)} (NeuMeta below, the interval excludes 0)" if below
+                   else "it holds: NeuMeta is not below any method there")
+        lines.append(f"- h = {width} (γ = {pages.percent(1 - width / neumeta.width.max())}, never trained): "
+                     f"{verdict}; against {len(rows)} method(s) at that width.")
+    return lines
+
+
+def _against_paper(layout):
+    """Each method's drop in the paper's micro IoU from the smallest to the largest gamma, ours beside the paper's."""
+    lines = []
+    for method, g in layout.dropna(subset=["paper_micro_iou"]).groupby("method", sort=False):
+        g = g.sort_values("gamma")
+        lo, hi = g.iloc[0], g.iloc[-1]
+        ours = (f"ours {pages.number(lo.micro_iou - hi.micro_iou)} (mIoU {pages.number(lo.miou - hi.miou)})"
+                if lo.micro_iou == lo.micro_iou and hi.micro_iou == hi.micro_iou else "ours not measured")
+        lines.append(f"- {method}, γ = {int(lo.gamma)} → {int(hi.gamma)} %: the paper's micro IoU drops "
+                     f"{pages.number(lo.paper_micro_iou - hi.paper_micro_iou)} points; {ours}.")
+    return lines
+
+
 def _words(verdict):
     return {"A > B": "NeuMeta above", "A < B": "NeuMeta **below**"}.get(verdict, verdict)
 
@@ -58,6 +85,11 @@ def segmentation(profile="cpu"):
         _paper_table(layout), "", "**Every model** at the evaluated widths (test split):", "", _miou_table(scores), "",
         "**NeuMeta against each method at the same width** (mIoU points, paired 95 % bootstrap interval over test "
         "images):", "", *_comparison_lines(comparisons), "",
+        "**Does the never-trained width hold?** NeuMeta against every method at each width it never trained on:", "",
+        *_unseen_holds(scores, comparisons), "",
+        "**Against the paper's numbers** (different data, so read the shape, not the level: how much each method "
+        "loses as its block narrows; the paper's NeuMeta numbers are one network scored three times, its test loop "
+        "built every model at width 256):", "", *_against_paper(layout), "",
         pages.source(profile, NOTEBOOK, "segmentation_table.csv", "segmentation_scores.csv",
                      "segmentation_comparisons.csv"), "", f"![Predicted masks]({figures}/segmentation_masks.png)"])
 
