@@ -155,3 +155,26 @@ def test_trunk_features_in_a_run_equal_those_computed_alone(run, monkeypatch):
     alone = TrunkFeatures(net, data, batch_size=4)
     assert torch.equal(alone.features, second.features) and torch.equal(alone.labels, second.labels)
     assert torch.equal(alone.logits(net), second.logits(net))
+
+
+def test_notebook_20s_sweep_and_figure_10_read_one_merge_at_a_width_they_share(run):
+    """Notebook 20 merges through ``predict_width`` (a generator it seeds), notebook 71 through ``width_logits``
+    (a seed): at one width, the same K-sample merge and the same Gauss-Legendre merge are one entry each."""
+    from neumeta.evaluation.logits import width_logits
+    from neumeta.evaluation.trunk import TrunkFeatures
+    from neumeta.evaluation.widths import predict_width
+    from neumeta.method.engine import TargetNetwork
+    from neumeta.method.folding import fuse_bn
+    from neumeta.models import build_model
+    torch.manual_seed(0)
+    target = TargetNetwork(RESNET20_LAST_BLOCK, fuse_bn(build_model("resnet20").eval()).state_dict())
+    data = TrunkFeatures(target.net, TensorDataset(torch.randn(8, 3, 32, 32), torch.arange(8) % 10))
+    inr = _inr()
+    with torch.no_grad():
+        sweep, _ = predict_width(inr, target, data, 40, samples=5, noise=1.0, generator=torch.Generator().manual_seed(2))
+        sweep_gl, _ = predict_width(inr, target, data, 40, samples=5, noise=1.0, rule=("gauss-legendre", 2))
+        assert len(list(run.glob("merged-weights-*"))) == 2
+        figure = width_logits(inr, target, data, 40, samples=5, noise=1.0, seed=2)
+        figure_gl = width_logits(inr, target, data, 40, rule=("gauss-legendre", 2), samples=5, noise=1.0)
+    assert len(list(run.glob("merged-weights-*"))) == 2
+    assert torch.equal(sweep, figure.argmax(1)) and torch.equal(sweep_gl, figure_gl.argmax(1))
