@@ -6,40 +6,40 @@ READ_AS_PAPER = {"resnet20": ("table2_widths", "similarity_widths", "prune_resne
                  "lenet": ("prune_lenet_widths",)}
 
 
-def kmerge_problems(values):
-    """A width read as a paper number (within notebook 20's sweep) must keep the K-sample merge."""
-    if not values.get("inr_sweep_merge_points"):
-        return []
-    problems = []
-    for arch, keys in READ_AS_PAPER.items():
-        kept, swept = values.get(f"inr_{arch}_kmerge_widths"), values.get(f"inr_{arch}_widths")
-        if not isinstance(kept, list) or not isinstance(swept, list):
-            continue
-        read = {w for key in keys for w in (values.get(key) or []) if isinstance(w, int)} & set(swept)
-        missing = sorted(read - set(kept))
-        if missing:
-            problems.append(f"inr_{arch}_kmerge_widths = {kept!r}: must hold every swept width another notebook "
-                            f"reads as a paper number ({', '.join(keys)}); missing {missing}")
-    return problems
-
 # the widths notebook 70's ablation table reads (its SHOWN): they keep the K-sample merge
 ABLATION_TABLE_WIDTHS = {"resnet20": (64, 48, 32, 16), "lenet": (32, 24, 16, 8)}
 
 
-def ablation_kmerge_problems(values):
-    """A width the ablation table reads (within its sweep) must keep the K-sample merge."""
-    if not values.get("ablation_sweep_merge_points"):
+def _unkept_widths(values, prefix, points_key, read_at, what):
+    """Problems where a width ``read_at[arch]`` holds, within ``<prefix>_<arch>_widths``, is missing from
+    ``<prefix>_<arch>_kmerge_widths`` while ``points_key`` > 0 (the deterministic merge elsewhere)."""
+    if not values.get(points_key):
         return []
     problems = []
-    for arch, table in ABLATION_TABLE_WIDTHS.items():
-        kept, swept = values.get(f"ablation_{arch}_kmerge_widths"), values.get(f"ablation_{arch}_widths")
+    for arch, read in read_at.items():
+        kept, swept = values.get(f"{prefix}_{arch}_kmerge_widths"), values.get(f"{prefix}_{arch}_widths")
         if not isinstance(kept, list) or not isinstance(swept, list):
             continue
-        missing = sorted(set(table) & set(swept) - set(kept))
+        missing = sorted(set(read) & set(swept) - set(kept))
         if missing:
-            problems.append(f"ablation_{arch}_kmerge_widths = {kept!r}: must hold every width of the ablation table "
-                            f"within the sweep; missing {missing}")
+            problems.append(f"{prefix}_{arch}_kmerge_widths = {kept!r}: must hold every swept width {what}; "
+                            f"missing {missing}")
     return problems
+
+
+def kmerge_problems(values):
+    """A width read as a paper number (within notebook 20's sweep) must keep the K-sample merge."""
+    read = {arch: {w for key in keys for w in (values.get(key) or []) if isinstance(w, int)}
+            for arch, keys in READ_AS_PAPER.items()}
+    return _unkept_widths(values, "inr", "inr_sweep_merge_points", read,
+                          "another notebook reads as a paper number (" +
+                          "; ".join(f"{arch}: {', '.join(keys)}" for arch, keys in READ_AS_PAPER.items()) + ")")
+
+
+def ablation_kmerge_problems(values):
+    """A width the ablation table reads (within its sweep) must keep the K-sample merge."""
+    return _unkept_widths(values, "ablation", "ablation_sweep_merge_points", ABLATION_TABLE_WIDTHS,
+                          "the ablation table reads")
 
 
 def vae_iwae_problems(values):
