@@ -295,3 +295,11 @@ def test_the_results_page_says_whether_the_never_trained_width_holds_and_reads_t
     layout = PAPER_TABLE3.assign(miou=[60.0, 59.0, 50.0] * 3, micro_iou=[80.0, 78.0, 70.0] * 3)
     lines = _against_paper(layout)
     assert len(lines) == 3 and "1.91" in lines[0] and "ours 10.00 (mIoU 10.00)" in lines[0]
+
+
+def test_the_paper_drops_are_read_over_the_gammas_both_measured():
+    from neumeta.experiments.segmentation.report import _against_paper
+    from neumeta.experiments.segmentation.tables import PAPER_TABLE3
+    layout = PAPER_TABLE3.assign(miou=[None, 59.0, 50.0] * 3, micro_iou=[None, 78.0, 70.0] * 3)
+    lines = _against_paper(layout)
+    assert "γ = 50 → 75 %" in lines[0] and "0.35" in lines[0] and "ours 8.00" in lines[0]

@@ -56,10 +56,12 @@ def _unseen_holds(scores, comparisons):
 
 
 def _against_paper(layout):
-    """Each method's drop in the paper's micro IoU from the smallest to the largest gamma, ours beside the paper's."""
+    """Each method's drop in micro IoU from the smallest to the largest gamma that both the paper and we measured,
+    ours beside the paper's."""
     lines = []
     for method, g in layout.dropna(subset=["paper_micro_iou"]).groupby("method", sort=False):
-        g = g.sort_values("gamma")
+        both = g.dropna(subset=["micro_iou"])
+        g = (both if len(both) >= 2 else g).sort_values("gamma")
         lo, hi = g.iloc[0], g.iloc[-1]
         ours = (f"ours {pages.number(lo.micro_iou - hi.micro_iou)} (mIoU {pages.number(lo.miou - hi.miou)})"
                 if lo.micro_iou == lo.micro_iou and hi.micro_iou == hi.micro_iou else "ours not measured")
