@@ -303,3 +303,30 @@ def test_the_paper_drops_are_read_over_the_gammas_both_measured():
     layout = PAPER_TABLE3.assign(miou=[None, 59.0, 50.0] * 3, micro_iou=[None, 78.0, 70.0] * 3)
     lines = _against_paper(layout)
     assert "γ = 50 → 75 %" in lines[0] and "0.35" in lines[0] and "ours 8.00" in lines[0]
+
+
+def test_the_block_off_passes_its_input_through_and_changes_nothing_else():
+    from neumeta.experiments.segmentation.diagnosis import block_off
+    torch.manual_seed(0)
+    net = unet_resnet18(11).eval()
+    with torch.no_grad():
+        net.get_submodule(BLOCK).bn2.bias.fill_(0.1)  # as trained: a fresh BatchNorm's shift is already 0
+    off = block_off(net)
+    block, block_of_off = net.get_submodule(BLOCK), off.get_submodule(BLOCK)
+    x = torch.relu(torch.randn(2, 256, 4, 6))  # the block's input has been through a ReLU
+    with torch.no_grad():
+        assert torch.equal(block_of_off(x), x) and not torch.allclose(block(x), x)
+    changed = [k for k, v in off.state_dict().items() if not torch.equal(v, net.state_dict()[k])]
+    assert changed == [f"{BLOCK}.bn2.weight", f"{BLOCK}.bn2.bias"]
+
+
+def test_neumeta_is_compared_with_the_block_off_on_the_same_images():
+    """Three images, two classes: NeuMeta@128 perfect (mIoU 100), the base perfect, the block off wrong on every
+    class-1 pixel (mIoU 25): both lie 75 points above it at every resample."""
+    from neumeta.experiments.segmentation.diagnosis import against_block_off
+    perfect, wrong = np.array([[[4, 0], [0, 4]]] * 3), np.array([[[4, 0], [4, 0]]] * 3)
+    table = against_block_off({"NeuMeta@128": perfect, "NeuMeta GL@128": perfect, "Individual@256": perfect},
+                              {"block off@0": wrong}, resamples=200)
+    assert list(table.model) == ["block off", "NeuMeta", "base U-Net"] and list(table.width) == [0, 128, 256]
+    assert table.miou.tolist() == pytest.approx([25, 100, 100])
+    assert table["diff"].iloc[1:].tolist() == pytest.approx([75, 75]) and (table.verdict.iloc[1:] == "A > B").all()
