@@ -330,3 +330,31 @@ def test_neumeta_is_compared_with_the_block_off_on_the_same_images():
     assert list(table.model) == ["block off", "NeuMeta", "base U-Net"] and list(table.width) == [0, 128, 256]
     assert table.miou.tolist() == pytest.approx([25, 100, 100])
     assert table["diff"].iloc[1:].tolist() == pytest.approx([75, 75]) and (table.verdict.iloc[1:] == "A > B").all()
+
+
+def test_the_results_page_places_neumeta_between_the_block_off_and_the_base():
+    import pandas as pd
+    from neumeta.experiments.segmentation.report import _base_level, _diagnosis, _summary
+    off = pd.DataFrame(dict(model=["block off", "NeuMeta", "NeuMeta", "base U-Net"], width=[0, 256, 64, 256],
+                            miou=[30.0, 35.0, 30.5, 40.0], diff=[float("nan"), 5.0, 0.5, 10.0],
+                            ci_low=[float("nan"), 4.0, -0.5, 9.0], ci_high=[float("nan"), 6.0, 1.5, 11.0],
+                            verdict=["", "A > B", "within noise", "A > B"]))
+    reconstruction = pd.DataFrame(dict(tensor=["encoder.layer3.1.conv1.weight"], warm_start=[0.95], trained=[0.9]))
+    lines = _diagnosis(off, reconstruction)
+    assert "scores 30.00 mIoU" in lines[0] and "+10.00 [+9.00, +11.00]" in lines[0]
+    assert "h = 256: +5.00 [+4.00, +6.00] against the block off (above it), 50 %" in lines[1]
+    assert "h = 64" in lines[2] and "within noise" in lines[2] and "5 %" in lines[2]
+    assert "`conv1.weight` 0.950 after its warm start, 0.900 after training" in lines[3]
+    P = dict(seg_inr_hidden=128, seg_inr_freqs=9, seg_inr_epochs=40)
+    assert "adds only 5 %-50 %" not in _summary(off, reconstruction, P, P)  # 50 % is not "only"
+    low = off.assign(miou=[30.0, 32.0, 31.0, 40.0])
+    assert "adds only 10 %-20 %" in _summary(low, reconstruction, P, P) and "not the base block's" in _summary(
+        low, reconstruction, P, P)
+    scores = pd.DataFrame(dict(method=["Individual", "Individual", "Slimmable", "NeuMeta"], width=[256, 128, 256, 256],
+                               trained=[True, True, True, True], miou=[43.0, 44.0, 45.0, 36.0]))
+    training = pd.DataFrame(dict(network=["base U-Net (Individual at 256)", "Individual"], held_out_miou=[56.0, 58.0]))
+    per_class = pd.DataFrame(dict(method=["Individual"] * 4, width=[256] * 4, cls=["sky", "pole", "fence", "car"],
+                                  iou=[90.0, 5.0, 10.0, 70.0]))
+    text = _base_level(training, scores, per_class)
+    assert "43.00 % mIoU on the test split" in text and "56.00 % on the validation split" in text
+    assert "pole 5.0, fence 10.0, car 70.0" in text and "span 43.00-45.00 %" in text and "the lowest of them" in text

@@ -70,6 +70,67 @@ def _against_paper(layout):
     return lines
 
 
+def _base_level(training, scores, per_class):
+    """The base U-Net's level on the test split against its validation score, its weakest classes, and the spread
+    between networks of one recipe at the widths they trained."""
+    base = scores[(scores.method == "Individual") & (scores.width == scores.width.max())].iloc[0]
+    held_out = training[training.network.str.startswith("base")].held_out_miou.iloc[0]
+    classes = per_class[(per_class.method == "Individual") & (per_class.width == base.width)].nsmallest(3, "iou")
+    trained = scores[scores.trained.astype(str) == "True"]
+    peers = trained[trained.method.isin(["Individual", "Slimmable"])].miou
+    rank = "the lowest of them" if base.miou <= peers.min() else f"above {int((peers < base.miou).sum())} of them"
+    weakest = ", ".join(f"{r.cls} {pages.number(r.iou, '.1f')}" for r in classes.itertuples())
+    return (f"**The base U-Net's level.** It reaches {pages.number(base.miou)} % mIoU on the test split, under the "
+            f"45 % we set for a U-Net that has learned the task, while it reached {pages.number(held_out)} % on the "
+            f"validation split during training; its weakest classes on test are {weakest} (IoU %). The Individual "
+            f"and Slimmable U-Nets, one recipe and one training seed each, span {pages.number(peers.min())}-"
+            f"{pages.number(peers.max())} % at the widths they trained; the base is {rank}. "
+            f"What it would take, untested here: the ImageNet-pretrained encoder the paper starts from (no download "
+            f"offline), CamVid at its full 480 × 360 instead of this half-resolution copy, and a longer schedule.")
+
+
+def _diagnosis(off, reconstruction):
+    """NeuMeta between the base U-Net with its block off and the base U-Net, and its INR's reconstruction."""
+    off_miou = off[off.model == "block off"].miou.iloc[0]
+    base = off[off.model == "base U-Net"].iloc[0]
+    worth = base.miou - off_miou
+    lines = [f"- The base U-Net with its block off (residual branch zeroed, the block passes its input through) "
+             f"scores {pages.number(off_miou)} mIoU; the block is worth "
+             f"{pages.interval(base['diff'], base.ci_low, base.ci_high)} points to the base U-Net."]
+    for r in off[off.model == "NeuMeta"].itertuples():
+        share = (r.miou - off_miou) / worth if worth > 0 else float("nan")
+        lines.append(f"- NeuMeta at h = {r.width}: {pages.interval(r.diff, r.ci_low, r.ci_high)} against the block "
+                     f"off ({_off_words(r.verdict)}), {pages.percent(share)} of what the base's block is worth.")
+    errors = "; ".join(f"`{r.tensor.split('.', 3)[-1]}` {pages.number(r.warm_start, '.3f')} after its warm start, "
+                       f"{pages.number(r.trained, '.3f')} after training" for r in reconstruction.itertuples())
+    lines.append(f"- The INR's weights at h = 256 against the base block's (relative error, 1 is as far as all-zero "
+                 f"weights): {errors}.")
+    return lines
+
+
+def _summary(off, reconstruction, P, paper):
+    """One sentence: how much of the trained block's worth NeuMeta's block adds, and whether its INR represents it."""
+    off_miou = off[off.model == "block off"].miou.iloc[0]
+    worth = off[off.model == "base U-Net"].miou.iloc[0] - off_miou
+    shares = (off[off.model == "NeuMeta"].miou - off_miou) / worth
+    span = f"{pages.percent(shares.min())}-{pages.percent(shares.max())}"
+    weights = reconstruction[reconstruction.tensor.str.endswith("weight")].trained
+    represented = ("its weights are not the base block's" if weights.min() > 0.5 else
+                   "its weights are near the base block's")
+    size = (f"the INR ({P['seg_inr_hidden']} wide, {P['seg_inr_freqs']} frequency bands, {P['seg_inr_epochs']} "
+            f"epochs)")
+    if shares.max() >= 0.5:
+        return f"NeuMeta's generated block adds {span} of what the trained block adds; {represented}."
+    return (f"So NeuMeta's generated block adds only {span} of what the trained block adds, and {represented}: "
+            f"{size} has not learned a 256-channel block here. A larger INR (the paper profile's is "
+            f"{paper['seg_inr_hidden']} wide with {paper['seg_inr_freqs']} bands) or a longer reconstruction warm "
+            f"start is what might close the gap, untested here.")
+
+
+def _off_words(verdict):
+    return {"A > B": "above it", "A < B": "**below** it"}.get(verdict, verdict)
+
+
 def _words(verdict):
     return {"A > B": "NeuMeta above", "A < B": "NeuMeta **below**"}.get(verdict, verdict)
 
@@ -92,8 +153,23 @@ def segmentation(profile="cpu"):
         "**Against the paper's numbers** (different data, so read the shape, not the level: how much each method "
         "loses as its block narrows; the paper's NeuMeta numbers are one network scored three times, its test loop "
         "built every model at width 256):", "", *_against_paper(layout), "",
+        *_why(profile, scores),
         pages.source(profile, NOTEBOOK, "segmentation_table.csv", "segmentation_scores.csv",
-                     "segmentation_comparisons.csv"), "", f"![Predicted masks]({figures}/segmentation_masks.png)"])
+                     "segmentation_comparisons.csv", "segmentation_block_off.csv", "segmentation_reconstruction.csv",
+                     "segmentation_training.csv", "segmentation_per_class.csv"), "",
+        f"![Predicted masks]({figures}/segmentation_masks.png)"])
+
+
+def _why(profile, scores):
+    """The block-off and reconstruction checks, and the base U-Net's level, as lines of the page."""
+    off = pages.stored(profile, NOTEBOOK, "segmentation_block_off.csv", columns=("verdict",))
+    reconstruction = pages.stored(profile, NOTEBOOK, "segmentation_reconstruction.csv")
+    training = pages.stored(profile, NOTEBOOK, "segmentation_training.csv")
+    per_class = pages.stored(profile, NOTEBOOK, "segmentation_per_class.csv")
+    P, paper = load_profile(profile), load_profile("paper")
+    return ["**Why NeuMeta sits where it does** (mIoU points, paired 95 % intervals over test images):", "",
+            *_diagnosis(off, reconstruction), "",
+            _summary(off, reconstruction, P, paper), "", _base_level(training, scores, per_class), ""]
 
 
 def segmentation_headline(profile="cpu"):
