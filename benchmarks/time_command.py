@@ -2,10 +2,13 @@
 
     python benchmarks/time_command.py "make test"
     python benchmarks/time_command.py "make data DATA=data-fresh" --name "make data (fresh unpack)"
+    python benchmarks/time_command.py "make reproduce" --checkout ../old --name "make reproduce (before)"
 
 Streams the command's output, then (only when it succeeded) replaces that command's row in
 ``results/<profile>/benchmarks/commands.csv`` atomically: wall seconds, the commit, whether the tree was
 dirty, the CPU, its core count and whether it has bfloat16 in hardware. Exits with the command's code.
+``--checkout`` runs the command in another checkout of the repository (a git worktree at an older commit) and
+records that checkout's commit, so an old and a new time measured on one machine sit in one table.
 """
 import argparse
 import datetime as dt
@@ -31,10 +34,14 @@ def main(argv=None):
     parser.add_argument("command", help="a shell command line, run from the repository root")
     parser.add_argument("--name", help="the row's name (default: the command itself)")
     parser.add_argument("--profile", default="cpu", help="the results folder the table goes to")
+    parser.add_argument("--checkout", type=Path, default=REPO_ROOT,
+                        help="run in this checkout of the repository and record its commit (default: this one)")
     args = parser.parse_args(argv)
-    git = git_state(("neumeta", "notebooks", "profiles", "tests", "benchmarks", "Makefile"))
+    if not (args.checkout / ".git").exists():
+        parser.error(f"--checkout {args.checkout} is not a checkout of the repository (no .git there)")
+    git = git_state(("neumeta", "notebooks", "profiles", "tests", "benchmarks", "Makefile"), root=args.checkout)
     t0 = time.perf_counter()
-    rc = subprocess.run(args.command, shell=True, cwd=REPO_ROOT).returncode
+    rc = subprocess.run(args.command, shell=True, cwd=args.checkout).returncode
     seconds = time.perf_counter() - t0
     if rc != 0:
         print(f"[time_command] {args.command!r} failed (exit {rc}) after {seconds:.0f} s; nothing recorded",

@@ -25,3 +25,24 @@ def test_a_command_that_succeeds_is_recorded_once_and_a_failure_leaves_the_table
     before = table.read_bytes()
     assert tool.main(["exit 3", "--name", "quick"]) == 3
     assert table.read_bytes() == before  # a failed run records nothing
+
+
+def test_a_command_timed_in_another_checkout_records_that_checkouts_commit(monkeypatch, tmp_path):
+    import subprocess
+    tool = _time_command(monkeypatch, tmp_path / "results")
+    old = tmp_path / "old"
+    old.mkdir()
+    env = dict(GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b", GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@b")
+    for cmd in (["git", "init", "-q"], ["git", "commit", "-q", "--allow-empty", "-m", "old"]):
+        subprocess.run(cmd, cwd=old, check=True, env={**env, "PATH": "/usr/bin:/bin"})
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=old, capture_output=True, text=True).stdout.strip()
+    assert tool.main(["test -f marker || touch marker", "--checkout", str(old), "--name", "before"]) == 0
+    assert (old / "marker").exists()  # it ran there
+    row = pd.read_csv(tmp_path / "results" / "cpu" / "benchmarks" / "commands.csv").iloc[0]
+    assert row.command == "before" and row.commit == sha[:10]
+    try:
+        tool.main(["true", "--checkout", str(tmp_path)])  # no checkout there: refused before running anything
+    except SystemExit as stop:
+        assert stop.code == 2
+    else:
+        raise AssertionError("a folder that is no checkout was accepted")

@@ -57,12 +57,13 @@ def list_notebooks(only=None):
 CODE_PATHS = ("neumeta", "notebooks", "profiles")  # what a result depends on; docs and results do not count
 
 
-def git_state(paths=CODE_PATHS):
+def git_state(paths=CODE_PATHS, root=REPO_ROOT):
+    """The commit of the checkout at ``root`` and whether ``paths`` differ from it there."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                              check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", *paths],
-                               cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+                               cwd=root, capture_output=True, text=True).stdout.strip()
         return {"commit": sha, "dirty": bool(dirty)}
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
