@@ -57,8 +57,9 @@ def list_notebooks(only=None):
 CODE_PATHS = ("neumeta", "notebooks", "profiles")  # what a result depends on; docs and results do not count
 
 
-def git_state(paths=CODE_PATHS, root=REPO_ROOT):
-    """The commit of the checkout at ``root`` and whether ``paths`` differ from it there."""
+def git_state(paths=CODE_PATHS, root=None):
+    """The commit of the checkout at ``root`` (default: this one) and whether ``paths`` differ from it there."""
+    root = root or REPO_ROOT
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                              check=True).stdout.strip()
