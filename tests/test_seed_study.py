@@ -58,3 +58,40 @@ def test_a_recipe_chains_hours_count_every_stage(tmp_path):
     assert training_hours(path) == 2.0
     save_checkpoint(path, {"state_dict": {}, "meta": {"train_seconds": 900.0, "first_stage": {"train_seconds": 900.0}}})
     assert training_hours(path) == 0.5
+
+
+def test_the_headline_names_the_changed_readings_of_every_figure():
+    import pandas as pd
+    from neumeta.experiments.seeds.report import changed_readings
+    table = pd.DataFrame(dict(b=["hessian", "l1", "taylor", "random", "fpgm"], width=[4, 4, 8, 8, 16],
+                              verdict=["holds at every seed", "holds on average", "does not hold",
+                                       "no single-run claim; stays within noise", "no single-run claim; becomes A > B"]))
+    said = changed_readings(table)
+    assert said == ("NeuMeta − l1 at d = 4: holds on average; NeuMeta − taylor at d = 8: does not hold; "
+                    "NeuMeta − fpgm at d = 16: no single-run claim; becomes A > B")
+    assert changed_readings(table, shown=1).endswith("; and 2 more")
+    assert changed_readings(table.iloc[[0, 3]]) == ""
+
+
+def test_figure5_reads_the_chain_seeds_as_matched_pairs():
+    import numpy as np
+    from neumeta.experiments.seeds.study import figure5_rows
+    labels = np.zeros(2000, dtype=int)
+    rng = np.random.default_rng(0)
+    right = rng.random((3, 2000))
+    neumeta = {4: np.where(right < 0.9, 0, 1)}
+    pruned = {("l1", 4): np.where(right < 0.7, 0, 1)}
+    (row,) = figure5_rows(neumeta, pruned, labels, full=32)
+    assert row["pairs"] == 3 and row["verdict"] == "holds at every seed"
+
+
+def test_stored_predictions_on_other_images_are_one_clear_error(monkeypatch):
+    import numpy as np
+    import pytest
+    from neumeta.config.profiles import load_profile
+    from neumeta.experiments.seeds import evaluate
+    P = load_profile("smoke")
+    labels = evaluate.labels_of(P, "mnist")
+    assert np.array_equal(evaluate.labels_of(P, "mnist", {"20": {"mnist|labels": labels}, "30": {}}), labels)
+    with pytest.raises(RuntimeError, match="notebook 40's stored mnist predictions are on other test images"):
+        evaluate.labels_of(P, "mnist", {"40": {"mnist|labels": labels[::-1]}})

@@ -39,8 +39,16 @@ def stored_seed0_predictions(P):
     return saved
 
 
-def labels_of(P, dataset):
-    return eval_set(dataset, "test", resolve_data_root(P)).tensors[1].numpy()
+def labels_of(P, dataset, saved=None):
+    """The test labels of ``dataset``; one clear error if a stored seed-0 array (``saved``) is on other images, so
+    every comparison stays paired image by image."""
+    labels = eval_set(dataset, "test", resolve_data_root(P)).tensors[1].numpy()
+    for notebook, stored in (saved or {}).items():
+        theirs = stored.get(f"{dataset}|labels")
+        if theirs is not None and not np.array_equal(theirs, labels):
+            raise RuntimeError(f"notebook {notebook}'s stored {dataset} predictions are on other test images than "
+                               f"this run's: rerun it first")
+    return labels
 
 
 def neumeta_widths(P, arch, dataset, run, seeds, widths, saved):
@@ -96,8 +104,6 @@ def lenet_pruning(P, seeds, criteria, widths, saved):
         for c, d in progress(list(out), desc=f"LeNet pruning seed {seed}"):
             out[c, d].append(np.asarray(prune_and_score(panel, d, c, tuned=False, P=Q)[0]))
     return {k: np.stack(v) for k, v in out.items()}
-
-
 
 
 def _vae_models(P, seeds, widths):

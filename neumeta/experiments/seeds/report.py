@@ -35,10 +35,26 @@ def seeds(profile="cpu"):
                      "seed_iwae_convergence.csv")])
 
 
+READINGS = (("Table 2", "seed_table2.csv"), ("Figure 5 (MNIST)", "seed_figure5.csv"),
+            ("Figure 7 (MNIST VAE)", "seed_figure7.csv"))
+
+
+def changed_readings(table, shown=3):
+    """The readings of one figure whose meaning the seeds changed (neither holding at every seed nor staying within
+    noise), the first ``shown`` by name and a count of the rest; '' when none."""
+    changed = table[~table.verdict.isin(["holds at every seed"]) & ~table.verdict.str.endswith("stays within noise")]
+    said = "; ".join(f"NeuMeta − {r.b} at d = {r.width}: {r.verdict}" for r in changed.head(shown).itertuples())
+    return said + (f"; and {len(changed) - shown} more" if len(changed) > shown else "")
+
+
 def seeds_headline(profile="cpu"):
-    """One line: the Table 2 readings whose meaning changed with more seeds."""
-    t2 = pages.stored(profile, NOTEBOOK, "seed_table2.csv", columns=("verdict",))
-    changed = t2[~t2.verdict.isin(["holds at every seed"]) & ~t2.verdict.str.endswith("stays within noise")]
-    said = "; ".join(f"NeuMeta − {r.b} at d = {r.width}: {r.verdict}" for r in changed.itertuples())
-    return ("More training seeds: every Table 2 reading holds at every seed or stays within noise." if not said else
-            f"More training seeds change these Table 2 readings: {said}.")
+    """One line: the readings of Table 2, Figure 5 (MNIST) and Figure 7 (MNIST VAE) whose meaning changed with more
+    seeds."""
+    parts = []
+    for figure, name in READINGS:
+        said = changed_readings(pages.stored(profile, NOTEBOOK, name, columns=("verdict",)))
+        if said:
+            parts.append(f"{figure}: {said}")
+    figures = ", ".join(f for f, _ in READINGS)
+    return (f"More training seeds: every reading of {figures} holds at every seed or stays within noise."
+            if not parts else "More training seeds change these readings: " + " | ".join(parts) + ".")

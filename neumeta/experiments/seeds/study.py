@@ -28,17 +28,18 @@ def _claimed(row, result):
                 verdict=result["verdict"], pairs_holding=result["pairs_holding"], pairs=result["pairs"])
 
 
-def compare(figure, a, b, width, gamma, preds_a, preds_b, labels, seed=0):
-    """One row: ``preds_a`` / ``preds_b`` are [seeds, images] (seed 0 first: the committed model)."""
+def compare(figure, a, b, width, gamma, preds_a, preds_b, labels, seed=0, matched=False):
+    """One row: ``preds_a`` / ``preds_b`` are [seeds, images] (seed 0 first: the committed model); ``matched``: row s
+    of both comes from one seed's chain (``neumeta.variation``)."""
     single = paired_difference(preds_a[0], preds_b[0], labels, seed=seed)
     row = dict(figure=figure, a=a, b=b, width=width, gamma=gamma, seeds_a=len(preds_a), seeds_b=len(preds_b),
                single_diff=single["diff"], single_low=single["ci_low"], single_high=single["ci_high"],
                single_verdict=single["verdict"])
     if single["verdict"] == "within noise":
-        interval = seed_image_interval(preds_a == labels, preds_b == labels, seed=seed)
-        return _no_claim(row, interval, len(preds_a) * len(preds_b))
+        interval = seed_image_interval(preds_a == labels, preds_b == labels, seed=seed, matched=matched)
+        return _no_claim(row, interval, len(preds_a) if matched else len(preds_a) * len(preds_b))
     claim = 1 if single["verdict"] == "A > B" else -1
-    return _claimed(row, seed_verdict(preds_a, preds_b, labels, claim, seed=seed))
+    return _claimed(row, seed_verdict(preds_a, preds_b, labels, claim, seed=seed, matched=matched))
 
 
 def table2_rows(neumeta, individual16, saved, widths, labels, seed=0):
@@ -61,9 +62,10 @@ def table2_rows(neumeta, individual16, saved, widths, labels, seed=0):
 
 
 def figure5_rows(neumeta, pruned, labels, full, seed=0):
-    """Figure 5 (MNIST, LeNet): NeuMeta against each pruning criterion, every chain seed's own base model."""
+    """Figure 5 (MNIST, LeNet): NeuMeta against each pruning criterion, every chain seed's own base model (so the
+    seeds are matched: NeuMeta's seed s against the pruning of seed s's base model)."""
     return [compare("Figure 5 (MNIST)", "NeuMeta", criterion, d, round(100 * (1 - d / full)), neumeta[d], preds,
-                    labels, seed)
+                    labels, seed, matched=True)
             for (criterion, d), preds in pruned.items() if d in neumeta]
 
 
