@@ -81,7 +81,7 @@ def test_the_follow_up_recipe_trains_stage_by_stage_and_resumes(tmp_path, monkey
     from neumeta.experiments.whole import followup
     from neumeta.training.loop import train_resumable
     monkeypatch.setenv("NEUMETA_CHECKPOINTS", str(tmp_path))
-    P = resolve_profile("smoke", {"inr_limit_train": 16})
+    P = resolve_profile("smoke", {"whole_limit_train": 16})
     (meta, scales_and_head), info = followup.train_followup(P)
     assert [h["stage"] for h in info["history"]] == list(range(1, 10))
     assert (scales_and_head.scales != 0).all()  # every block's scalar moved away from its SkipInit 0
@@ -163,3 +163,23 @@ def test_our_rows_stand_beside_the_follow_ups_numbers_only_in_its_setting():
     row = beside[(beside.gamma == 0.0) & (beside.followup_series == "Individual")].iloc[0]
     assert (row.followup_reported, row.our_accuracy, row.difference) == (72.63, 50.0, 50.0 - 72.63)
     assert len(tables.beside_followup(scores, RESNET20, "all")) == 0
+
+
+def test_both_recipes_are_compared_with_every_row_and_the_page_reads_the_follow_ups_claim():
+    """Two gammas, 100 images: the paper recipe right on 80, the follow-up on 90, Individual on 95, a pruning row on
+    50. Each recipe is compared with every other row once (paper minus follow-up, not both ways), and the page says
+    the follow-up's two claims hold."""
+    import numpy as np
+    from neumeta.experiments.whole import tables
+    from neumeta.experiments.whole.report import _followup_claim
+    labels = np.zeros(100, dtype=int)
+    right = {"NeuMeta (paper recipe)": 80, "NeuMeta (follow-up recipe)": 90, "Individual": 95, "pruning: l1": 50}
+    predictions = {(m, g): np.where(np.arange(100) < n, 0, 1) for m, n in right.items() for g in (0.25, 0.5)}
+    table = tables.comparisons(predictions, labels)
+    pairs = set(zip(table.a, table.b))
+    assert len(table) == 2 * 5 and ("NeuMeta (follow-up recipe)", "NeuMeta (paper recipe)") not in pairs
+    assert ("NeuMeta (follow-up recipe)", "Individual") in pairs and list(table.a[:5]) == ["NeuMeta (paper recipe)"] * 5
+    verdicts = tables.verdicts(table)
+    assert list(verdicts.a) == ["NeuMeta (paper recipe)"] * 2 + ["NeuMeta (follow-up recipe)"] * 2
+    short, better = _followup_claim(table)
+    assert "at 2 of 2 γ" in short and short.endswith("holds here.") and better.endswith("holds here.")

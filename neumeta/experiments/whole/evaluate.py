@@ -7,6 +7,7 @@ from neumeta.experiments.whole.followup import followup_network
 from neumeta.experiments.whole.inr import network_at
 from neumeta.experiments.whole.pruning import prune_all_blocks
 from neumeta.experiments.whole.setting import setting
+from neumeta.experiments.whole.thin import thin_network
 from neumeta.metrics import count_flops, count_parameters, predict
 from neumeta.progress import progress
 
@@ -30,23 +31,33 @@ def score(net, test):
     return preds, size_of(net)
 
 
+def unfolded_size(gamma, s):
+    """The size of the network at ``gamma`` with its BatchNorms, as the other rows count theirs: NeuMeta's networks
+    are BN-folded (no BatchNorm parameters), the thin network of the same gamma has their structure unfolded."""
+    with torch.random.fork_rng(devices=[]):  # a fresh network's initial weights must not move the global random state
+        return size_of(thin_network(gamma, s))
+
+
 def score_neumeta(rows, meta, followup, test, P):
     """``rows[(method, gamma)] = (predictions, size)`` of both recipes at every evaluated gamma (K-sample merge);
     ``followup``: the follow-up recipe's ``(meta, scales_and_head)``, or None."""
     s = setting(P)
     for gamma in progress(P["whole_eval_gammas"], desc="NeuMeta gammas"):
-        rows["NeuMeta (paper recipe)", gamma] = score(network_at(meta, gamma, s, samples=P["inr_eval_samples"]), test)
+        size = unfolded_size(gamma, s)
+        preds, _ = score(network_at(meta, gamma, s, samples=P["inr_eval_samples"]), test)
+        rows["NeuMeta (paper recipe)", gamma] = preds, size
         if followup is not None:
-            rows["NeuMeta (follow-up recipe)", gamma] = score(
-                followup_network(*followup, gamma, s, samples=P["inr_eval_samples"]), test)
+            preds, _ = score(followup_network(*followup, gamma, s, samples=P["inr_eval_samples"]), test)
+            rows["NeuMeta (follow-up recipe)", gamma] = preds, size
     return rows
 
 
-def score_pruning(rows, base, train, test, P):
+def score_pruning(rows, base, train, train_plain, test, P):
     """Global pruning of the base model at every evaluated gamma by each criterion, and the first criterion's
-    networks fine-tuned at the thin networks' gammas."""
+    networks fine-tuned at the thin networks' gammas: the gradient criteria calibrate on ``train_plain`` (training
+    images without augmentation, as notebook 40's), the fine-tune trains on ``train``."""
     s = setting(P)
-    calibration = calibration_batches(train, P["prune_calib_batches"], P["prune_calib_batch_size"], P["seed"])
+    calibration = calibration_batches(train_plain, P["prune_calib_batches"], P["prune_calib_batch_size"], P["seed"])
     example = torch.zeros(1, *INPUT_SHAPE)
     for criterion in P["whole_prune_criteria"]:
         for gamma in progress(P["whole_eval_gammas"], desc=f"{criterion} pruning"):

@@ -11,7 +11,11 @@ Network", arXiv 2505.05510), as its code implements it, on the same INR, target 
 - **two optimisers**: AdamW for the INR; the scalars and the classifier train beside it with their own (AdamW, no
   weight decay);
 - **two micro-batches per step**: the first half of every batch at full width with the reconstruction loss (on the
-  generated blocks), the second half at a width drawn from the training range; cross-entropy on both.
+  generated blocks), the second half at a width drawn from the training range; cross-entropy on both, and the
+  weight penalty (``inr_lambda_reg``, as the paper row's) on both micro-batches' generated weights.
+
+Unlike the paper-recipe row, no reconstruction warm start before training (``inr_rec_warmup_steps``, our addition to
+the paper recipe): the follow-up has none, its later stages start from passed-on heads instead.
 
 Not stated by the follow-up and chosen here (named beside the results): the scalars' optimiser and learning rate
 (the INR's), a constant learning rate within each stage, no EMA of the INR.
@@ -156,6 +160,8 @@ class FollowUpTrainee(Trainee):
                          out_full[:0])
             logits = torch.cat([out_full, out_drawn])
             loss = F.cross_entropy(logits, y) + cfg.lambda_rec * weighted_mse(full, truth)
+            if cfg.lambda_reg:  # the follow-up's weight penalty, on each micro-batch's generated weights
+                loss = loss + cfg.lambda_reg * sum(w.norm() for g in (full, drawn) for w in g.values())
             check_finite(loss, epoch + 1, step)
             self.opt.zero_grad(set_to_none=True), self.opt_scales_and_head.zero_grad(set_to_none=True)
             loss.backward()

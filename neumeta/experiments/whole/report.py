@@ -1,6 +1,9 @@
 """The result blocks of notebook 92: every row's accuracy and size at every gamma, NeuMeta's paired margins and
 verdict per gamma, and the README's one headline line."""
 from neumeta import pages
+from neumeta.config.profiles import load_profile
+from neumeta.experiments.whole.setting import NAMES, setting
+from neumeta.experiments.whole.tables import FOLLOWUP, REFERENCE
 
 NOTEBOOK = "92_whole_network"
 
@@ -18,10 +21,37 @@ def _accuracy_table(scores):
 
 def _verdict_lines(comparisons):
     lines = []
-    for gamma, g in comparisons.groupby("gamma"):
+    for (a, gamma), g in comparisons.groupby(["a", "gamma"], sort=False):
         parts = [f"{r.b} {pages.interval(r['diff'], r.ci_low, r.ci_high)} ({r.verdict})" for _, r in g.iterrows()]
-        lines.append(f"- γ = {pages.percent(gamma, 1)}: NeuMeta (paper recipe) minus " + "; ".join(parts) + ".")
+        lines.append(f"- γ = {pages.percent(gamma, 1)}: {a} minus " + "; ".join(parts) + ".")
     return lines
+
+
+def _followup_claim(comparisons):
+    """The follow-up's two claims read from the stored comparisons: the paper recipe on many blocks falls short of
+    networks trained at each width, and the follow-up's recipe does better than the paper's."""
+    def at(a, b):
+        rows = comparisons[(comparisons.a == a) & (comparisons.b == b)]
+        return {r.gamma: r for r in rows.itertuples()}
+    short = at(REFERENCE, "Individual")
+    better = at(REFERENCE, FOLLOWUP)
+    lines = []
+    if short:
+        below = [g for g, r in short.items() if r.verdict == "NeuMeta lower"]
+        lines.append(f"- The paper recipe below the networks trained at each γ (Individual): at {len(below)} of "
+                     f"{len(short)} γ with a trained network ("
+                     + "; ".join(f"{pages.percent(g, 1)}: {pages.interval(r.diff, r.ci_low, r.ci_high)}"
+                                 for g, r in short.items()) + "): the claim "
+                     + ("holds here." if len(below) == len(short) else "holds at some γ only." if below else
+                        "does not hold here."))
+    if better:
+        ahead = [g for g, r in better.items() if r.verdict == "NeuMeta lower"]  # paper minus follow-up below 0
+        lines.append(f"- The follow-up's recipe above the paper's: at {len(ahead)} of {len(better)} γ (paper minus "
+                     f"follow-up, " + "; ".join(f"{pages.percent(g, 1)}: {pages.interval(r.diff, r.ci_low, r.ci_high)}"
+                                                for g, r in better.items()) + "): the claim "
+                     + ("holds here." if len(ahead) == len(better) else "holds at some γ only." if ahead else
+                        "does not hold here."))
+    return lines or ["- Not measured: no follow-up recipe or Individual rows in the stored comparisons."]
 
 
 def whole(profile="cpu"):
@@ -30,12 +60,15 @@ def whole(profile="cpu"):
     comparisons = pages.stored(profile, NOTEBOOK, "whole_comparisons.csv", columns=("verdict",))
     stored = pages.stored(profile, NOTEBOOK, "whole_stored_params.csv")
     rows = [[r.approach, pages.count(r.stored_params), r.serves] for r in stored.itertuples()]
+    s = setting(load_profile(profile))
     return "\n".join([
         f"![Accuracy against whole-network parameters]"
         f"(../../figures/{profile}/{NOTEBOOK}/whole_accuracy_vs_params.png)",
-        "", "**Test accuracy (%)** at every compression ratio γ of every block (CIFAR-10 test set):", "",
-        _accuracy_table(scores), "", "**NeuMeta (paper recipe) against each row at the same γ** (points, paired 95 % "
-        "interval over test images):", "", *_verdict_lines(comparisons), "", "**Stored parameters** to serve every γ:",
+        "", f"**Test accuracy (%)** at every compression ratio γ of every block ({NAMES[s.dataset]} test set):", "",
+        _accuracy_table(scores), "", "**Each NeuMeta recipe against each row at the same γ** (points, paired 95 % "
+        "interval over test images):", "", *_verdict_lines(comparisons), "",
+        "**Does the follow-up's claim hold here?** (it reports the paper's recipe effective only for the final layers, "
+        "and its own recipe better):", "", *_followup_claim(comparisons), "", "**Stored parameters** to serve every γ:",
         "", pages.markdown(rows, ["approach", "stored parameters", "serves"]), "",
         pages.source(profile, NOTEBOOK, "whole_scores.csv", "whole_comparisons.csv", "whole_stored_params.csv")])
 
@@ -47,8 +80,9 @@ def whole_headline(profile="cpu"):
     comparisons = pages.stored(profile, NOTEBOOK, "whole_comparisons.csv", columns=("verdict",))
     gamma = max(g for g in scores[scores.method == "Individual"].gamma)
     acc = scores.set_index(["method", "gamma"])["accuracy"]
-    row = comparisons[(comparisons.gamma == gamma) & (comparisons.b == "Individual")]
+    row = comparisons[(comparisons.a == REFERENCE) & (comparisons.gamma == gamma) & (comparisons.b == "Individual")]
     margin = (f" ({pages.interval_of(row)} against the thin network trained from scratch: {row.verdict.iloc[0]})"
               if len(row) else "")
-    return (f"Every block of ResNet-20 resized by one INR: at γ = {pages.percent(gamma)} the paper recipe's network "
+    name = NAMES[setting(load_profile(profile)).arch]
+    return (f"Every block of {name} resized by one INR: at γ = {pages.percent(gamma)} the paper recipe's network "
             f"reaches {pages.number(acc.get(('NeuMeta (paper recipe)', gamma)))} %{margin}.")

@@ -1,8 +1,8 @@
 """The whole-network tables, from the stored per-image predictions and sizes.
 
 - ``scores``: accuracy, parameters and FLOPs of every row at every gamma, as fractions of the base model's too;
-- ``comparisons``: the paper recipe's NeuMeta against every other row at one gamma (paired 95 % interval);
-- ``verdicts``: per gamma, where NeuMeta stands (favourable to it or not);
+- ``comparisons``: each NeuMeta recipe against every other row at one gamma (paired 95 % interval);
+- ``verdicts``: per recipe and gamma, where NeuMeta stands (favourable to it or not);
 - ``single_block``: Table 2's single-block compression in the same whole-network terms;
 - ``beside_followup``: our rows beside the follow-up's reported numbers, in its own setting (paper profile).
 """
@@ -14,6 +14,7 @@ from neumeta.models import build_model
 from neumeta.stats import paired_difference, verdict_of
 
 REFERENCE = "NeuMeta (paper recipe)"
+FOLLOWUP = "NeuMeta (follow-up recipe)"
 
 
 def scores(rows, labels, base_size):
@@ -24,30 +25,34 @@ def scores(rows, labels, base_size):
     return pd.DataFrame(out).sort_values(["method", "gamma"], ignore_index=True)
 
 
-def comparisons(predictions, labels, seed=0, reference=REFERENCE):
-    """``predictions``: ``{(method, gamma): [n]}``; the reference minus every other method at the same gamma."""
+def comparisons(predictions, labels, seed=0, references=(REFERENCE, FOLLOWUP)):
+    """``predictions``: ``{(method, gamma): [n]}``; each reference (a NeuMeta recipe) minus every other method at the
+    same gamma (a pair of references once, the first minus the second)."""
     out = []
-    for (method, gamma), preds in predictions.items():
-        if method != reference:
-            continue
-        for (other, other_gamma), other_preds in predictions.items():
-            if other_gamma != gamma or other == reference:
+    for i, reference in enumerate(references):
+        for (method, gamma), preds in predictions.items():
+            if method != reference:
                 continue
-            r = paired_difference(preds, other_preds, labels, seed=seed)
-            out.append(dict(gamma=gamma, a=reference, b=other, diff=r["diff"], ci_low=r["ci_low"], ci_high=r["ci_high"],
-                            n=r["n"], verdict=verdict_of(r, "NeuMeta higher", "NeuMeta lower")))
+            for (other, other_gamma), other_preds in predictions.items():
+                if other_gamma != gamma or other in references[:i + 1]:
+                    continue
+                r = paired_difference(preds, other_preds, labels, seed=seed)
+                out.append(dict(gamma=gamma, a=reference, b=other, diff=r["diff"], ci_low=r["ci_low"],
+                                ci_high=r["ci_high"], n=r["n"], verdict=verdict_of(r, "NeuMeta higher", "NeuMeta lower")))
     columns = ["gamma", "a", "b", "diff", "ci_low", "ci_high", "n", "verdict"]
-    return pd.DataFrame(out, columns=columns).sort_values(["gamma", "b"], ignore_index=True)
+    order = {r: i for i, r in enumerate(references)}
+    return pd.DataFrame(out, columns=columns).sort_values(
+        ["a", "gamma", "b"], key=lambda c: c.map(order) if c.name == "a" else c, ignore_index=True)
 
 
 def verdicts(comparison_table):
-    """One line per gamma: the rows NeuMeta is above, below and within noise of."""
+    """One line per recipe and gamma: the rows that NeuMeta recipe is above, below and within noise of."""
     out = []
-    for gamma, g in comparison_table.groupby("gamma"):
+    for (a, gamma), g in comparison_table.groupby(["a", "gamma"], sort=False):
         said = {v: ", ".join(g[g.verdict == v].b) for v in ("NeuMeta higher", "NeuMeta lower", "within noise")}
-        out.append(dict(gamma=gamma, above=said["NeuMeta higher"], below=said["NeuMeta lower"],
+        out.append(dict(a=a, gamma=gamma, above=said["NeuMeta higher"], below=said["NeuMeta lower"],
                         within_noise=said["within noise"]))
-    return pd.DataFrame(out, columns=["gamma", "above", "below", "within_noise"])
+    return pd.DataFrame(out, columns=["a", "gamma", "above", "below", "within_noise"])
 
 
 def single_block(table2, base_params, params_at_width):

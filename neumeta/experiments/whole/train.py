@@ -13,7 +13,7 @@ from neumeta.parallel.commands import training_command
 
 NETWORKS = {
     "thin": (lambda P, gamma: train_thin(gamma, P), "whole_thin_gammas",
-             "thin ResNet-20 at gamma = {value:g}: test accuracy {test_acc:.2f} %"),
+             "thin network at gamma = {value:g}: test accuracy {test_acc:.2f} %"),
     "neumeta": (lambda P, _: train_whole_neumeta(P), None, "whole-network INR: {hours:.2f} h of training"),
     "followup": (lambda P, _: train_followup(P), None, "follow-up recipe INR: {hours:.2f} h of training")}
 
