@@ -46,3 +46,18 @@ def test_a_command_timed_in_another_checkout_records_that_checkouts_commit(monke
         assert stop.code == 2
     else:
         raise AssertionError("a folder that is no checkout was accepted")
+
+
+def test_the_first_screen_gives_this_commits_reproduce_time_not_an_older_ones(monkeypatch):
+    from neumeta.tooling import blocks
+    table = pd.DataFrame([dict(command="make reproduce", seconds=1800.0, commit="new", dirty=False, cpu_model="CPU A",
+                               cpu_count=2, bf16_in_hardware=True, date="2026-12-08"),
+                          dict(command="make reproduce at old (before)", seconds=3600.0, commit="old", dirty=False,
+                               cpu_model="CPU A", cpu_count=2, bf16_in_hardware=True, date="2026-12-08")])
+    monkeypatch.setattr(blocks, "_commands", lambda profile: table)
+    monkeypatch.setattr(blocks, "_runs", lambda profile: [])
+    monkeypatch.setattr(blocks.paper_map, "render", lambda profile: "headline")
+    screen = blocks.first_screen()
+    assert "30 min (CPU A" in screen and "60 min" not in screen
+    times = blocks.command_times()
+    assert "60.0 min" in times and "30.0 min" in times  # the table keeps both, old beside new
