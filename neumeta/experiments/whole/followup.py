@@ -8,8 +8,9 @@ Network", arXiv 2505.05510), as its code implements it, on the same INR, target 
 - **heads passed on**: at its stage a block's heads start from the previous block's trained heads;
 - **SkipInit**: each generated block's residual branch is scaled by a learnable scalar that starts at 0 (applied to
   its last convolution's weight and bias, BN being folded into the convolutions);
-- **two optimisers**: AdamW for the INR; the scalars and the classifier train beside it with their own (AdamW, no
-  weight decay);
+- **two optimisers**: AdamW for the INR; the scalars and the classifier train beside it with their own (AdamW at the
+  follow-up code's learning rates and weight decay: ``whole_followup_scale_lr``, ``_head_lr``, ``_weight_decay``),
+  both re-created at every stage as in its code;
 - **two micro-batches per step**: the first half of every batch at full width with the reconstruction loss (on the
   generated blocks), the second half at a width drawn from the training range; cross-entropy on both, and the
   weight penalty (``inr_lambda_reg``, as the paper row's) on both micro-batches' generated weights.
@@ -17,8 +18,10 @@ Network", arXiv 2505.05510), as its code implements it, on the same INR, target 
 Unlike the paper-recipe row, no reconstruction warm start before training (``inr_rec_warmup_steps``, our addition to
 the paper recipe): the follow-up has none, its later stages start from passed-on heads instead.
 
-Not stated by the follow-up and chosen here (named beside the results): the scalars' optimiser and learning rate
-(the INR's), a constant learning rate within each stage, no EMA of the INR.
+Chosen here (named beside the results): the INR's optimiser settings are the paper row's (``inr_lr``,
+``inr_weight_decay``; the follow-up's code: 8e-4 and 1e-4), so the two rows differ by recipe only; a constant
+learning rate within each stage (the follow-up's first stage warms up over 20 epochs, then holds its rate); no EMA
+of the INR (none in the follow-up's code either).
 """
 import copy
 import dataclasses
@@ -108,9 +111,16 @@ class FollowUpTrainee(Trainee):
         self.epochs = sum(stage_epochs(P))
         self.train_set = limit_dataset(train_set, self.cfg.limit_train, self.cfg.seed)
         self.scales_and_head = BranchScalesAndHead(meta.target.net.fc, len(self.order))
-        self.opt = torch.optim.AdamW(meta.inr.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
-        self.opt_scales_and_head = torch.optim.AdamW(self.scales_and_head.parameters(), lr=self.cfg.lr,
-                                                     weight_decay=0.0)
+        self._new_optimisers()
+
+    def _new_optimisers(self):
+        """Both optimisers, fresh (the follow-up's code re-creates them at every block's stage)."""
+        P = self.P
+        self.opt = torch.optim.AdamW(self.meta.inr.parameters(), lr=self.cfg.lr, weight_decay=self.cfg.weight_decay)
+        self.opt_scales_and_head = torch.optim.AdamW(
+            [{"params": [self.scales_and_head.scales], "lr": P["whole_followup_scale_lr"]},
+             {"params": self.scales_and_head.fc.parameters(), "lr": P["whole_followup_head_lr"]}],
+            weight_decay=P["whole_followup_weight_decay"])
 
     def reuse(self, payload):
         self.meta.inr.load_state_dict(payload["state_dict"])
@@ -124,7 +134,9 @@ class FollowUpTrainee(Trainee):
         self.opt_scales_and_head.load_state_dict(partial["optimizer_extra"])
 
     def _start_stage(self, stage):
-        """A block's heads start from the previous block's trained heads; its scalar starts at 0 (it is)."""
+        """A block's heads start from the previous block's trained heads; its scalar starts at 0 (it is); both
+        optimisers start afresh."""
+        self._new_optimisers()
         if stage == 0:
             return
         heads = self.meta.inr.heads
@@ -191,7 +203,9 @@ class FollowUpTrainee(Trainee):
 def followup_path(P):
     s = setting(P)
     key = {"paper_recipe_row": inr_path(P).name, "recipe": "follow-up (Sommariva et al.)",
-           "stage_epochs": stage_epochs(P), "order": list(s.blocks)}
+           "stage_epochs": stage_epochs(P), "order": list(s.blocks),
+           "beside_the_inr": {k: P[f"whole_followup_{k}"] for k in ("scale_lr", "head_lr", "weight_decay")},
+           "loss": "CE + rec + reg", "optimisers": "fresh at every stage"}
     return checkpoint_path(P["profile"], f"neumeta-whole-followup-{s.arch}-{s.dataset}", key)
 
 
