@@ -25,6 +25,8 @@ def voc_colours(classes=21):
 def palette(dataset, classes):
     """``classes`` colours and void's (black) for ``dataset``."""
     return CAMVID_COLOURS if dataset == "camvid" else voc_colours(classes)
+
+
 STYLES = {"NeuMeta GL": dict(color=COLORS["NeuMeta"], ls="-", lw=2.0, label="NeuMeta (deterministic merge)"),
           "NeuMeta": dict(color=COLORS["NeuMeta"], marker="o", ls="none", ms=7, label="NeuMeta (K = 100)"),
           "Individual": dict(color=COLORS["Individual"], marker="s", ls="none", ms=7, label="Individual"),
@@ -32,9 +34,14 @@ STYLES = {"NeuMeta GL": dict(color=COLORS["NeuMeta"], ls="-", lw=2.0, label="Neu
 PRUNING = dict(color="#8E6BB0", lw=1.2)
 
 
-def miou_against_width(ax, table, trained_range, title):
-    """mIoU of every method against the block's width, the range NeuMeta trained on shaded."""
+def miou_against_width(ax, table, trained_range, title, block_off=None):
+    """mIoU of every method against the block's width, the range NeuMeta trained on shaded; ``block_off``: the
+    stored block-off table (``diagnosis.against_block_off``), drawn as the level of the base U-Net without its block."""
     ax.axvspan(*trained_range, color="0.93", zorder=0, label="NeuMeta's training widths")
+    if block_off is not None:
+        level = block_off[block_off.model == "block off"].miou
+        if len(level):
+            ax.axhline(level.iloc[0], color="0.45", ls="--", lw=1.0, label="base U-Net, block off")
     for method, style in STYLES.items():
         line = table[table.method == method].sort_values("width")
         if len(line):
@@ -45,7 +52,7 @@ def miou_against_width(ax, table, trained_range, title):
         ax.plot(line.width, line.miou, ls=[":", "-."][i % 2], marker="x" if "fine-tune" in method else ".",
                 alpha=0.6 + 0.4 * ("fine-tune" in method), label=f"pruning: {method}", **PRUNING)
     ax.set(title=title, xlabel="inner width h of encoder.layer3.1", ylabel="test mIoU (%)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: NeuMeta sits low on the axes
 
 
 def mask_grid(masks, columns, dataset):
