@@ -108,12 +108,21 @@ def _diagnosis(off, reconstruction):
     return lines
 
 
+def _shares(off):
+    """NeuMeta's mIoU above the block off, as a fraction of the base U-Net's, at each evaluated width."""
+    off_miou = off[off.model == "block off"].miou.iloc[0]
+    return (off[off.model == "NeuMeta"].miou - off_miou) / (off[off.model == "base U-Net"].miou.iloc[0] - off_miou)
+
+
+def _share_span(off):
+    shares = _shares(off)
+    return f"{pages.percent(shares.min())}-{pages.percent(shares.max())}"
+
+
 def _summary(off, reconstruction, P, paper):
     """One sentence: how much of the trained block's worth NeuMeta's block adds, and whether its INR represents it."""
-    off_miou = off[off.model == "block off"].miou.iloc[0]
-    worth = off[off.model == "base U-Net"].miou.iloc[0] - off_miou
-    shares = (off[off.model == "NeuMeta"].miou - off_miou) / worth
-    span = f"{pages.percent(shares.min())}-{pages.percent(shares.max())}"
+    shares = _shares(off)
+    span = _share_span(off)
     weights = reconstruction[reconstruction.tensor.str.endswith("weight")].trained
     represented = ("its weights are not the base block's" if weights.min() > 0.5 else
                    "its weights are near the base block's")
@@ -188,6 +197,9 @@ def segmentation_headline(profile="cpu"):
             if len(neumeta) else "")
     dataset = _dataset(profile)
     stand_in = "" if dataset == DATASET_TITLES["voc"] else " (a stand-in for VOC)"
+    off = pages.optional(profile, NOTEBOOK, "segmentation_block_off.csv", columns=("model",))
+    share = (f" Its generated block adds {_share_span(off)} of what the base U-Net's trained block adds over the "
+             f"block switched off." if off is not None else "")
     return (f"Segmentation on {dataset}{stand_in}: NeuMeta's U-Net reaches {full}"
             f"{pages.number(miou[narrow])} at the {'never-trained' if len(unseen) else 'narrowest'} h = {narrow}"
-            f"{versus}.")
+            f"{versus}.{share}")
