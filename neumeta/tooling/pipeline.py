@@ -2,11 +2,10 @@
 
     python -m neumeta.tooling.pipeline --profile cpu [--only 00,20] [--force]
 
-Per notebook: the executed notebook, its CSV tables and ``meta.json`` land in
-``results/<profile>/<notebook>/``, its figures in ``figures/<profile>/<notebook>/``.
-Each notebook runs against staging folders that replace the stored ones only on
-success: a failing notebook leaves its previous results untouched. The run names
-every failure and exits non-zero.
+Per notebook: the executed notebook, its CSV tables and ``meta.json`` land in ``results/<profile>/<notebook>/``,
+its figures in ``figures/<profile>/<notebook>/``. Each notebook runs against staging folders that replace the
+stored ones only on success: a failing notebook leaves its previous results untouched. The run names every failure
+and exits non-zero.
 """
 import argparse
 import datetime as dt
@@ -59,12 +58,11 @@ CODE_PATHS = ("neumeta", "notebooks", "profiles")  # what a result depends on; d
 
 def git_state(paths=CODE_PATHS, root=None):
     """The commit of the checkout at ``root`` (default: this one) and whether ``paths`` differ from it there."""
-    root = root or REPO_ROOT
+    def git(*args, check=False):
+        return subprocess.run(["git", *args], cwd=root or REPO_ROOT, capture_output=True, text=True, check=check)
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", *paths],
-                               cwd=root, capture_output=True, text=True).stdout.strip()
+        sha, dirty = (git("rev-parse", "HEAD", check=True).stdout.strip(),
+                      git("status", "--porcelain", "--untracked-files=all", "--", *paths).stdout.strip())
         return {"commit": sha, "dirty": bool(dirty)}
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
