@@ -52,7 +52,7 @@ def main(argv=None):
                dirty=git["dirty"], cpu_model=machine["cpu_model"], cpu_count=machine["cpu_count"],
                bf16_in_hardware=machine["bf16_in_hardware"], date=dt.date.today().isoformat())
     path = RESULTS_ROOT / args.profile / "benchmarks" / "commands.csv"
-    table = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+    table = pd.read_csv(path, dtype={"commit": str}) if path.exists() else pd.DataFrame(columns=COLUMNS)
     table = pd.concat([table[table.command != row["command"]], pd.DataFrame([row])], ignore_index=True)
     with atomic_write(path, "w", newline="") as f:
         table[COLUMNS].to_csv(f, index=False, lineterminator="\n")

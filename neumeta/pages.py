@@ -51,7 +51,7 @@ def stored(profile, folder, name, command=None, columns=()):
         return json.loads(path.read_text())
     if path.suffix != ".csv":
         return path.read_text()
-    table = pd.read_csv(path)
+    table = pd.read_csv(path, dtype={"commit": str})  # a hash of digits alone ("5697495944", "1e58120097") is no number
     if not set(columns) <= set(table.columns):
         raise NotGenerated(command)
     return table

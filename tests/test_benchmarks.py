@@ -38,7 +38,7 @@ def test_a_command_timed_in_another_checkout_records_that_checkouts_commit(monke
     sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=old, capture_output=True, text=True).stdout.strip()
     assert tool.main(["test -f marker || touch marker", "--checkout", str(old), "--name", "before"]) == 0
     assert (old / "marker").exists()  # it ran there
-    row = pd.read_csv(tmp_path / "results" / "cpu" / "benchmarks" / "commands.csv").iloc[0]
+    row = pd.read_csv(tmp_path / "results" / "cpu" / "benchmarks" / "commands.csv", dtype={"commit": str}).iloc[0]
     assert row.command == "before" and row.commit == sha[:10]
     try:
         tool.main(["true", "--checkout", str(tmp_path)])  # no checkout there: refused before running anything
@@ -46,6 +46,16 @@ def test_a_command_timed_in_another_checkout_records_that_checkouts_commit(monke
         assert stop.code == 2
     else:
         raise AssertionError("a folder that is no checkout was accepted")
+
+
+def test_a_commit_of_digits_alone_stays_text_in_the_pages(tmp_path, monkeypatch):
+    from neumeta import pages
+    monkeypatch.setattr(pages, "RESULTS_ROOT", tmp_path)
+    (tmp_path / "cpu" / "benchmarks").mkdir(parents=True)
+    (tmp_path / "cpu" / "benchmarks" / "commands.csv").write_text("command,commit\nmake test,1e58120097\n"
+                                                                   "make reproduce,0123456789\n")
+    table = pages.optional("cpu", "benchmarks", "commands.csv")
+    assert list(table.commit) == ["1e58120097", "0123456789"]
 
 
 def test_the_first_screen_gives_this_commits_reproduce_time_not_an_older_ones(monkeypatch):
