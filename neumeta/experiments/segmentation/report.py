@@ -93,12 +93,12 @@ def _diagnosis(off, reconstruction):
     """NeuMeta between the base U-Net with its block off and the base U-Net, and its INR's reconstruction."""
     off_miou = off[off.model == "block off"].miou.iloc[0]
     base = off[off.model == "base U-Net"].iloc[0]
-    worth = base.miou - off_miou
     lines = [f"- The base U-Net with its block off (residual branch zeroed, the block passes its input through) "
              f"scores {pages.number(off_miou)} mIoU; the block is worth "
              f"{pages.interval(base['diff'], base.ci_low, base.ci_high)} points to the base U-Net."]
+    shares = _shares(off)
     for r in off[off.model == "NeuMeta"].itertuples():
-        share = (r.miou - off_miou) / worth if worth > 0 else float("nan")
+        share = shares.loc[r.Index]
         lines.append(f"- NeuMeta at h = {r.width}: {pages.interval(r.diff, r.ci_low, r.ci_high)} against the block "
                      f"off ({_off_words(r.verdict)}), {pages.percent(share)} of what the base's block is worth.")
     errors = "; ".join(f"`{r.tensor.split('.', 3)[-1]}` {pages.number(r.warm_start, '.3f')} after its warm start, "
@@ -111,7 +111,9 @@ def _diagnosis(off, reconstruction):
 def _shares(off):
     """NeuMeta's mIoU above the block off, as a fraction of the base U-Net's, at each evaluated width."""
     off_miou = off[off.model == "block off"].miou.iloc[0]
-    return (off[off.model == "NeuMeta"].miou - off_miou) / (off[off.model == "base U-Net"].miou.iloc[0] - off_miou)
+    worth = off[off.model == "base U-Net"].miou.iloc[0] - off_miou
+    # A block worth nothing has no share to give; NaN rather than a division by zero.
+    return (off[off.model == "NeuMeta"].miou - off_miou) / (worth if worth > 0 else float("nan"))
 
 
 def _share_span(off):
