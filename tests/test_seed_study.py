@@ -95,3 +95,23 @@ def test_stored_predictions_on_other_images_are_one_clear_error(monkeypatch):
     assert np.array_equal(evaluate.labels_of(P, "mnist", {"20": {"mnist|labels": labels}, "30": {}}), labels)
     with pytest.raises(RuntimeError, match="notebook 40's stored mnist predictions are on other test images"):
         evaluate.labels_of(P, "mnist", {"40": {"mnist|labels": labels[::-1]}})
+
+
+def test_the_iwae_at_the_figure7_k_is_read_and_a_larger_k_is_scored(monkeypatch):
+    import numpy as np
+    from neumeta.experiments.seeds import evaluate
+    P = {"vae_iwae_k": 1000}
+    scored = {("NeuMeta", 32): np.array([[1.0, 2.0], [3.0, 4.0]]), ("NeuMeta", 48): np.zeros((2, 2)),
+              ("Individual", 32): np.array([[5.0, 6.0]])}
+    calls = []
+
+    def fake_iwae(P, seeds, widths, k=None):
+        calls.append((seeds, widths, k))
+        return {("NeuMeta", w): np.full((1, 2), float(k)) for w in widths}
+
+    monkeypatch.setattr(evaluate, "vae_iwae", fake_iwae)
+    by_k = evaluate.vae_iwae_by_k(P, [32], [1000, 5000], scored)
+    assert calls == [([0], [32], 5000)]
+    assert sorted(by_k[1000]) == [("Individual", 32), ("NeuMeta", 32)]
+    assert np.array_equal(by_k[1000]["NeuMeta", 32], [[1.0, 2.0]])
+    assert np.array_equal(by_k[5000]["NeuMeta", 32], [[5000.0, 5000.0]])

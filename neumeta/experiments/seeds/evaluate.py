@@ -133,3 +133,16 @@ def vae_iwae(P, seeds, widths, k=None):
                                    P["vae_iwae_images"], seed=P["seed"])["iwae"]
         out.setdefault((method, w), []).append(values)
     return {key: np.stack(v) for key, v in out.items()}
+
+
+def vae_iwae_by_k(P, widths, ks, scored):
+    """``{k: {(method, width): [1, images]}}`` of seed 0 at ``widths`` for each k of ``ks``. At ``vae_iwae_k`` the
+    values are ``scored``'s (``vae_iwae``'s output, seed 0 first) rather than computed again: same models, images
+    and draws, so the same numbers."""
+    by_k = {}
+    for k in ks:
+        if k == P["vae_iwae_k"]:
+            by_k[k] = {key: v[:1] for key, v in scored.items() if key[1] in widths}
+        else:
+            by_k[k] = vae_iwae(P, [0], widths, k=k)
+    return by_k
