@@ -245,6 +245,7 @@ SCHEMA = {
     "whole_inr_layers": _int(1, 32),
     "whole_inr_freqs": _int(0, 12),
     "whole_inr_epochs": _int(1, 10_000),
+    "whole_inr_rec_warmup_steps": _int(0),
     "whole_inr_milestones": _int(many=True, lo=0),
     "whole_followup_scale_lr": _num(0, 1),
     "whole_followup_head_lr": _num(0, 1),

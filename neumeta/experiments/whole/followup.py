@@ -15,8 +15,8 @@ Network", arXiv 2505.05510), as its code implements it, on the same INR, target 
   generated blocks), the second half at a width drawn from the training range; cross-entropy on both, and the
   weight penalty (``inr_lambda_reg``, as the paper row's) on both micro-batches' generated weights.
 
-Unlike the paper-recipe row, no reconstruction warm start before training (``inr_rec_warmup_steps``, our addition to
-the paper recipe): the follow-up has none, its later stages start from passed-on heads instead.
+No reconstruction warm start before training, as the paper-recipe row (``whole_inr_rec_warmup_steps``): the
+follow-up has none, its later stages start from passed-on heads instead.
 
 Chosen here (named beside the results): the INR's optimiser settings are the paper row's (``inr_lr``,
 ``inr_weight_decay``; the follow-up's code: 8e-4 and 1e-4), so the two rows differ by recipe only; a constant

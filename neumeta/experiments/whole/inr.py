@@ -44,7 +44,10 @@ def inr_settings(P):
 
 
 def inr_config(P):
+    # ``whole_inr_rec_warmup_steps`` in place of the one-block INRs' warm start: fitted on the full-width grid alone,
+    # it leaves every narrower all-blocks network at chance and the first epoch collapses to a constant classifier
     return configs.inr_config(P, epochs=P["whole_inr_epochs"], milestones=P["whole_inr_milestones"],
+                              rec_warmup_steps=P["whole_inr_rec_warmup_steps"],
                               limit_train=P["whole_limit_train"] or P["inr_limit_train"])
 
 
