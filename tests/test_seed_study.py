@@ -64,11 +64,14 @@ def test_the_headline_names_the_changed_readings_of_every_figure():
     import pandas as pd
     from neumeta.experiments.seeds.report import changed_readings
     table = pd.DataFrame(dict(b=["hessian", "l1", "taylor", "random", "fpgm"], width=[4, 4, 8, 8, 16],
+                              single_verdict=["A > B", "A > B", "A < B", "within noise", "within noise"],
                               verdict=["holds at every seed", "holds on average", "does not hold",
                                        "no single-run claim; stays within noise", "no single-run claim; becomes A > B"]))
     said = changed_readings(table)
-    assert said == ("NeuMeta − l1 at d = 4: holds on average; NeuMeta − taylor at d = 8: does not hold; "
-                    "NeuMeta − fpgm at d = 16: no single-run claim; becomes A > B")
+    assert said == ("NeuMeta − l1 at d = 4: NeuMeta above in one run, on average only; NeuMeta − taylor at d = 8: "
+                    "NeuMeta below in one run, not over seeds; NeuMeta − fpgm at d = 16: within noise in one run, "
+                    "NeuMeta above over seeds")
+    assert "NeuMeta better in one run" in changed_readings(table.iloc[[2]], above="worse", below="better")
     assert changed_readings(table, shown=1).endswith("; and 2 more")
     assert changed_readings(table.iloc[[0, 3]]) == ""
 

@@ -35,15 +35,28 @@ def seeds(profile="cpu"):
                      "seed_iwae_convergence.csv")])
 
 
-READINGS = (("Table 2", "seed_table2.csv"), ("Figure 5 (MNIST)", "seed_figure5.csv"),
-            ("Figure 7 (MNIST VAE)", "seed_figure7.csv"))
+# (figure, table, what A > B and A < B mean for NeuMeta): Figure 7 is -log p(x), lower is better
+READINGS = (("Table 2", "seed_table2.csv", ("above", "below")),
+            ("Figure 5 (MNIST)", "seed_figure5.csv", ("above", "below")),
+            ("Figure 7 (MNIST VAE)", "seed_figure7.csv", ("worse", "better")))
 
 
-def changed_readings(table, shown=3):
+def _in_words(r, above="above", below="below"):
+    """A changed reading in words: what one run said and what the seeds say."""
+    side = {"A > B": above, "A < B": below}
+    if r.verdict.startswith("no single-run claim; becomes "):
+        return f"within noise in one run, NeuMeta {side[r.verdict[-5:]]} over seeds"
+    claim = f"NeuMeta {side.get(r.single_verdict, r.single_verdict)} in one run"
+    return f"{claim}, {'on average only' if r.verdict == 'holds on average' else 'not over seeds'}"
+
+
+def changed_readings(table, shown=3, above="above", below="below"):
     """The readings of one figure whose meaning the seeds changed (neither holding at every seed nor staying within
-    noise), the first ``shown`` by name and a count of the rest; '' when none."""
+    noise), the first ``shown`` by name and a count of the rest; '' when none. ``above`` / ``below``: what A > B and
+    A < B mean for NeuMeta in this figure's units."""
     changed = table[~table.verdict.isin(["holds at every seed"]) & ~table.verdict.str.endswith("stays within noise")]
-    said = "; ".join(f"NeuMeta − {r.b} at d = {r.width}: {r.verdict}" for r in changed.head(shown).itertuples())
+    said = "; ".join(f"NeuMeta − {r.b} at d = {r.width}: {_in_words(r, above, below)}"
+                     for r in changed.head(shown).itertuples())
     return said + (f"; and {len(changed) - shown} more" if len(changed) > shown else "")
 
 
@@ -51,10 +64,10 @@ def seeds_headline(profile="cpu"):
     """One line: the readings of Table 2, Figure 5 (MNIST) and Figure 7 (MNIST VAE) whose meaning changed with more
     seeds."""
     parts = []
-    for figure, name in READINGS:
-        said = changed_readings(pages.stored(profile, NOTEBOOK, name, columns=("verdict",)))
+    for figure, name, (above, below) in READINGS:
+        said = changed_readings(pages.stored(profile, NOTEBOOK, name, columns=("verdict",)), above=above, below=below)
         if said:
             parts.append(f"{figure}: {said}")
-    figures = ", ".join(f for f, _ in READINGS)
+    figures = ", ".join(f for f, _, _ in READINGS)
     return (f"More training seeds: every reading of {figures} holds at every seed or stays within noise."
             if not parts else "More training seeds change these readings: " + " | ".join(parts) + ".")
