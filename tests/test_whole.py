@@ -183,3 +183,34 @@ def test_both_recipes_are_compared_with_every_row_and_the_page_reads_the_follow_
     assert list(verdicts.a) == ["NeuMeta (paper recipe)"] * 2 + ["NeuMeta (follow-up recipe)"] * 2
     short, better = _followup_claim(table)
     assert "at 2 of 2 γ" in short and short.endswith("holds here.") and better.endswith("holds here.")
+
+
+def test_stage_by_stage_narrows_one_stage_and_keeps_the_others_at_full_width():
+    from neumeta.experiments.whole.evaluate import stage_by_stage
+
+    class Recording:
+        asked = []
+
+        def network(self, widths, samples):
+            self.asked.append(dict(widths))
+            return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 10))
+
+    x, y = torch.zeros(8, 3, 32, 32), torch.arange(8) % 10
+    meta = Recording()
+    table = stage_by_stage(meta, RESNET20, torch.utils.data.TensorDataset(x, y), 0.5, samples=1)
+    assert list(table.stage) == ["layer1", "layer2", "layer3"]
+    full, narrow = block_widths(0.0, RESNET20), block_widths(0.5, RESNET20)
+    for stage, widths in zip(table.stage, meta.asked):
+        assert all(widths[b] == (narrow[b] if b.startswith(stage + ".") else full[b]) for b in BLOCKS)
+    assert table.accuracy.between(0, 100).all()
+
+
+def test_the_page_says_where_the_paper_recipe_loses_its_accuracy():
+    import pandas as pd
+    from neumeta.experiments.whole.report import _stage_line
+    stages = pd.DataFrame(dict(stage=["layer1", "layer3"], gamma=[0.5, 0.5], accuracy=[80.0, 20.0]))
+    scores = pd.DataFrame(dict(method=["NeuMeta (paper recipe)"] * 2, gamma=[0.0, 0.5], accuracy=[90.0, 15.0]))
+    line = _stage_line(stages, scores)[0]
+    assert "`layer1` only: 80.00 %; `layer3` only: 20.00 %" in line
+    assert "every stage at once: 15.00 %" in line and "full width: 90.00 %" in line
+    assert _stage_line(None, scores) == []

@@ -1,12 +1,13 @@
 """Every row of the whole-network table scored on the test set of the setting's dataset: per-image predictions,
 parameters and FLOPs of each network at each gamma."""
+import pandas as pd
 import torch
 
 from neumeta.baselines.pruning import calibration_batches, fine_tune
 from neumeta.experiments.whole.followup import followup_network
 from neumeta.experiments.whole.inr import network_at
 from neumeta.experiments.whole.pruning import prune_all_blocks
-from neumeta.experiments.whole.setting import setting
+from neumeta.experiments.whole.setting import block_widths, setting
 from neumeta.experiments.whole.thin import thin_network
 from neumeta.metrics import count_flops, count_parameters, predict
 from neumeta.progress import progress
@@ -69,3 +70,16 @@ def score_pruning(rows, base, train, train_plain, test, P):
                                   P["prune_finetune_batch_size"], P["seed"])
                 rows[f"pruning: {criterion} + fine-tune", gamma] = score(tuned, test)
     return rows
+
+
+def stage_by_stage(meta, s, test, gamma, samples):
+    """The paper recipe's network with one stage's generated blocks at ``gamma``'s widths and every other block at
+    full width, for each stage (K-sample merge): where the all-blocks network loses its accuracy."""
+    full, narrow = block_widths(0.0, s), block_widths(gamma, s)
+    rows = []
+    for stage in dict.fromkeys(b.split(".")[0] for b in s.blocks):
+        widths = {b: narrow[b] if b.split(".")[0] == stage else full[b] for b in s.blocks}
+        preds, _ = score(meta.network(widths, samples=samples), test)
+        rows.append(dict(stage=stage, gamma=gamma, widths=",".join(str(widths[b]) for b in s.blocks),
+                         accuracy=100.0 * float((torch.as_tensor(preds) == test.tensors[1]).float().mean())))
+    return pd.DataFrame(rows)

@@ -54,6 +54,18 @@ def _followup_claim(comparisons):
     return lines or ["- Not measured: no follow-up recipe or Individual rows in the stored comparisons."]
 
 
+def _stage_line(stages, scores):
+    """The paper recipe with one stage narrowed at a time, beside every stage at once and full width."""
+    if stages is None or not len(stages):
+        return []
+    gamma = stages.gamma.iloc[0]
+    acc = scores.set_index(["method", "gamma"])["accuracy"]
+    each = "; ".join(f"`{r.stage}` only: {pages.number(r.accuracy)} %" for r in stages.itertuples())
+    return [f"**Where the paper recipe loses its accuracy** (one stage's blocks at γ = {pages.percent(gamma, 1)}, the "
+            f"others at full width): {each}; every stage at once: {pages.number(acc.get((REFERENCE, gamma)))} %; "
+            f"full width: {pages.number(acc.get((REFERENCE, 0.0)))} %.", ""]
+
+
 def whole(profile="cpu"):
     """Accuracy of every row at every gamma, the whole network's size, and NeuMeta's paired margins."""
     scores = pages.stored(profile, NOTEBOOK, "whole_scores.csv")
@@ -68,9 +80,12 @@ def whole(profile="cpu"):
         _accuracy_table(scores), "", "**Each NeuMeta recipe against each row at the same γ** (points, paired 95 % "
         "interval over test images):", "", *_verdict_lines(comparisons), "",
         "**Does the follow-up's claim hold here?** (it reports the paper's recipe effective only for the final layers, "
-        "and its own recipe better):", "", *_followup_claim(comparisons), "", "**Stored parameters** to serve every γ:",
+        "and its own recipe better):", "", *_followup_claim(comparisons), "",
+        *_stage_line(pages.optional(profile, NOTEBOOK, "whole_stage_by_stage.csv"), scores),
+        "**Stored parameters** to serve every γ:",
         "", pages.markdown(rows, ["approach", "stored parameters", "serves"]), "",
-        pages.source(profile, NOTEBOOK, "whole_scores.csv", "whole_comparisons.csv", "whole_stored_params.csv")])
+        pages.source(profile, NOTEBOOK, "whole_scores.csv", "whole_comparisons.csv", "whole_stored_params.csv",
+                     "whole_stage_by_stage.csv")])
 
 
 def whole_headline(profile="cpu"):
@@ -84,5 +99,7 @@ def whole_headline(profile="cpu"):
     margin = (f" ({pages.interval_of(row)} against the thin network trained from scratch: {row.verdict.iloc[0]})"
               if len(row) else "")
     name = NAMES[setting(load_profile(profile)).arch]
+    followup = (f"; the follow-up's recipe {pages.number(acc.get((FOLLOWUP, gamma)))} %"
+                if (FOLLOWUP, gamma) in acc.index else "")
     return (f"Every block of {name} resized by one INR: at γ = {pages.percent(gamma)} the paper recipe's network "
-            f"reaches {pages.number(acc.get(('NeuMeta (paper recipe)', gamma)))} %{margin}.")
+            f"reaches {pages.number(acc.get((REFERENCE, gamma)))} %{margin}{followup}.")
