@@ -214,3 +214,11 @@ def test_the_page_says_where_the_paper_recipe_loses_its_accuracy():
     assert "`layer1` only: 80.00 %; `layer3` only: 20.00 %" in line
     assert "every stage at once: 15.00 %" in line and "full width: 90.00 %" in line
     assert _stage_line(None, scores) == []
+
+
+def test_a_test_subset_keeps_every_class_of_a_set_stored_class_by_class():
+    from neumeta.experiments.whole.evaluate import spread_images
+    sorted_set = torch.utils.data.TensorDataset(torch.arange(1000.0)[:, None], torch.arange(1000) // 100)
+    subset = spread_images(sorted_set, 50)
+    assert len(subset) == 50 and torch.bincount(subset.tensors[1]).tolist() == [5] * 10
+    assert spread_images(sorted_set, 0) is sorted_set

@@ -15,11 +15,13 @@ from neumeta.progress import progress
 INPUT_SHAPE = (3, 32, 32)
 
 
-def first_images(test, count):
-    """The first ``count`` images of a decoded test set (0: all of them)."""
+def spread_images(test, count):
+    """``count`` images of a decoded test set spread evenly over it (0: all of them): the CIFAR test set is stored
+    class by class, so its first images would all be one class."""
     if not count or count >= len(test):
         return test
-    return torch.utils.data.TensorDataset(*(t[:count] for t in test.tensors))
+    keep = torch.linspace(0, len(test) - 1, count).round().long()
+    return torch.utils.data.TensorDataset(*(t[keep] for t in test.tensors))
 
 
 def size_of(net):
