@@ -11,9 +11,11 @@ import matplotlib.pyplot as plt
 import torch
 
 
-def first_images(dataset, count):
-    """The first ``count`` images and labels of ``dataset`` as two tensors (what a slider scores on)."""
-    pairs = [dataset[i] for i in range(min(count, len(dataset)))]
+def spread_images(dataset, count):
+    """``count`` images and labels spread evenly over ``dataset``, as two tensors (what a slider scores on): the
+    CIFAR test set is stored class by class, so its first images would all be one or two classes."""
+    keep = torch.linspace(0, len(dataset) - 1, min(count, len(dataset))).round().long().tolist()
+    pairs = [dataset[i] for i in keep]
     return torch.stack([x for x, _ in pairs]), torch.tensor([int(y) for _, y in pairs])
 
 
