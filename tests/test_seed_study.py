@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from neumeta.config.profiles import load_profile
+from neumeta.config.profiles import Profile, load_profile
 from neumeta.experiments.inr.experiment import inr_checkpoint_path
 from neumeta.experiments.pretrained.targets import permuted_target_path
 from neumeta.experiments.seeds import runs, train
@@ -28,6 +28,15 @@ def test_an_inr_seed_leaves_the_target_it_learns_from_unchanged():
     assert seeded["seed"] == P["seed"]
     assert permuted_target_path("resnet20", "cifar10", seeded) == permuted_target_path("resnet20", "cifar10", P)
     assert inr_checkpoint_path("resnet20", "cifar10", seeded) != inr_checkpoint_path("resnet20", "cifar10", P)
+
+
+def test_a_reseeded_profile_reads_only_what_its_stage_uses():
+    """A reseeded profile must not count as reading every value: a result's provenance would otherwise go stale
+    whenever any value of the profile changed, used by the seed study or not."""
+    P = Profile(load_profile("cpu"))
+    inr_checkpoint_path("resnet20", "cifar10", runs.seeded(P, "resnet20-inr", 1))
+    assert P.read <= {"seed", "inr_seed"}
+    assert len(P.read) < len(dict.keys(P)) / 4
 
 
 @pytest.mark.parametrize("run, own", [("resnet20-inr", {"inr_seed": 2}), ("resnet20-inr", {"seed": 2}),
@@ -91,7 +100,7 @@ def test_figure5_reads_the_chain_seeds_as_matched_pairs():
 def test_stored_predictions_on_other_images_are_one_clear_error(monkeypatch):
     import numpy as np
     import pytest
-    from neumeta.config.profiles import load_profile
+    from neumeta.config.profiles import Profile, load_profile
     from neumeta.experiments.seeds import evaluate
     P = load_profile("smoke")
     labels = evaluate.labels_of(P, "mnist")

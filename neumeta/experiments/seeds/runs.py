@@ -14,6 +14,7 @@ extra seed equal to the profile's own seed of that stage would be that artifact 
 """
 import pandas as pd
 
+from neumeta.config.profiles import with_values
 from neumeta.experiments.inr.experiment import inr_checkpoint_path, inr_seed, train_neumeta
 from neumeta.experiments.pretrained.base_models import base_checkpoint_path, train_base_model
 from neumeta.experiments.pretrained.hours import training_hours
@@ -35,10 +36,10 @@ def seeded(P, run, seed):
         return P
     stage = SEEDED_STAGE[run]
     own = inr_seed(P) if stage == "inr_seed" else P["seed"]
-    if seed == own:  # dict(P, stage=seed) would be P's own artifact: the committed one, counted twice
+    if seed == own:  # P with stage=seed would be P's own artifact: the committed one, counted twice
         raise ValueError(f"seed {seed} of {run!r} is the profile's own {stage} (the committed artifact, seed 0 of "
                          f"the study): choose extra seeds other than {own}")
-    return dict(P, **{stage: seed})
+    return with_values(P, **{stage: seed})  # a Profile, so the study reads only the values its stages use
 
 
 def checkpoints(P, run, seed):
