@@ -10,12 +10,13 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
+from neumeta.stats import spread_indices
+
 
 def spread_images(dataset, count):
     """``count`` images and labels spread evenly over ``dataset``, as two tensors (what a slider scores on): the
     CIFAR test set is stored class by class, so its first images would all be one or two classes."""
-    keep = torch.linspace(0, len(dataset) - 1, min(count, len(dataset))).round().long().tolist()
-    pairs = [dataset[i] for i in keep]
+    pairs = [dataset[int(i)] for i in spread_indices(len(dataset), count)]
     return torch.stack([x for x, _ in pairs]), torch.tensor([int(y) for _, y in pairs])
 
 

@@ -105,3 +105,10 @@ def percentile_interval(samples, confidence=0.95):
     alpha = 1 - confidence
     lo, hi = np.quantile(np.asarray(samples), [alpha / 2, 1 - alpha / 2])
     return float(lo), float(hi)
+
+
+def spread_indices(total, count):
+    """``count`` indices spread evenly over ``range(total)`` (all of them when ``count`` is 0 or at least
+    ``total``): a test set stored class by class (CIFAR's) keeps every class in a subset of it."""
+    count = total if not count or count >= total else count
+    return np.rint(np.linspace(0, total - 1, count)).astype(np.int64)

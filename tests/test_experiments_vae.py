@@ -51,7 +51,7 @@ def test_score_adds_summary_rows_paired_metrics_and_figure6s_images(mnist_test):
     base = build_model("vae-mnist").eval()
     context = scoring_context("mnist", base, mnist_test, P)
     assert context["shown"] == [64, 48, 32] and context["compared"] == {32, 16} and context["z"].shape == (9, 2)
-    out = dict(rows=[], per_image={}, figure6={})
+    out = dict(rows=[], per_image={}, figure6={}, iwae={})
     narrow = build_model("vae-mnist", width=32).eval()
     score(context, "l1", 32, narrow, out, P)
     score(context, "NeuMeta", 16, build_model("vae-mnist", width=16).eval(), out, P)
@@ -63,6 +63,8 @@ def test_score_adds_summary_rows_paired_metrics_and_figure6s_images(mnist_test):
     assert set(out["per_image"]) == {("mnist", "l1", 32), ("mnist", "NeuMeta", 16)}
     expected = per_image_metrics(narrow, mnist_test, "bernoulli", 2, 5, seed=0)  # the same draws: paired
     assert np.array_equal(out["per_image"]["mnist", "l1", 32]["neg_elbo"], expected["neg_elbo"])
+    assert set(out["iwae"]) == {"mnist|l1|h=32", "mnist|NeuMeta|h=16"}  # what the seed study reads as its seed 0
+    assert np.array_equal(out["iwae"]["mnist|l1|h=32"], expected["iwae"])
     assert set(out["figure6"]) == {"mnist|l1|d=32|samples", "mnist|l1|d=32|recon"}  # 16 is not a shown width
     assert out["figure6"]["mnist|l1|d=32|samples"].shape[0] == 9 and out["figure6"]["mnist|l1|d=32|recon"].shape[0] == 3
 

@@ -112,18 +112,50 @@ def test_stored_predictions_on_other_images_are_one_clear_error(monkeypatch):
 def test_the_iwae_at_the_figure7_k_is_read_and_a_larger_k_is_scored(monkeypatch):
     import numpy as np
     from neumeta.experiments.seeds import evaluate
-    P = {"vae_iwae_k": 1000}
-    scored = {("NeuMeta", 32): np.array([[1.0, 2.0], [3.0, 4.0]]), ("NeuMeta", 48): np.zeros((2, 2)),
-              ("Individual", 32): np.array([[5.0, 6.0]])}
+    P = {"vae_iwae_k": 1000, "vae_iwae_images": 3, "seed_study_iwae_images": 2}
+    scored = {("NeuMeta", 32): np.array([[1.0, 2.0, 7.0], [3.0, 4.0, 8.0]]), ("NeuMeta", 48): np.zeros((2, 3)),
+              ("Individual", 32): np.array([[5.0, 6.0, 9.0]])}
     calls = []
 
-    def fake_iwae(P, seeds, widths, k=None):
-        calls.append((seeds, widths, k))
-        return {("NeuMeta", w): np.full((1, 2), float(k)) for w in widths}
+    def fake_iwae(P, seeds, widths, k=None, images=None):
+        calls.append((seeds, widths, k, images))
+        return {("NeuMeta", w): np.full((1, images), float(k)) for w in widths}
 
     monkeypatch.setattr(evaluate, "vae_iwae", fake_iwae)
     by_k = evaluate.vae_iwae_by_k(P, [32], [1000, 5000], scored)
-    assert calls == [([0], [32], 5000)]
+    assert calls == [([0], [32], 5000, 2)]  # the larger k on the first seed_study_iwae_images only
     assert sorted(by_k[1000]) == [("Individual", 32), ("NeuMeta", 32)]
     assert np.array_equal(by_k[1000]["NeuMeta", 32], [[1.0, 2.0]])
     assert np.array_equal(by_k[5000]["NeuMeta", 32], [[5000.0, 5000.0]])
+    assert evaluate.vae_iwae_by_k(dict(P, seed_study_iwae_images=0), [32], [1000], scored)[1000]["NeuMeta", 32].shape \
+        == (1, 3)  # 0: every image
+    with pytest.raises(ValueError, match="exceeds vae_iwae_images"):
+        evaluate.vae_iwae_by_k(dict(P, seed_study_iwae_images=4), [32], [1000], scored)
+
+
+def test_the_vae_seed_0_is_read_from_notebook_50_and_only_the_other_seeds_are_scored(monkeypatch):
+    import numpy as np
+    import torch
+    from neumeta.experiments.seeds import evaluate
+    P = {"vae_iwae_k": 1000, "vae_iwae_images": 2, "seed": 0}
+    stored = {"mnist|NeuMeta|h=32": np.array([1.0, 2.0]), "mnist|Individual|h=32": np.array([5.0, 6.0]),
+              "mnist|NeuMeta|h=48": np.array([9.0])}  # on other images (one): not used, scored instead
+    asked = []
+
+    def fake_models(P, seeds, widths, have):
+        asked.append(set(have))
+        return {(m, w, s): (m, w, s) for m in ("NeuMeta", "Individual") for w in widths
+                for s in (seeds if m == "NeuMeta" else [0]) if (m, w, s) not in have}
+
+    monkeypatch.setattr(evaluate, "_vae_models", fake_models)
+    monkeypatch.setattr(evaluate.vae, "images", lambda *a: torch.zeros(5, 1, 28, 28, dtype=torch.uint8))
+    monkeypatch.setattr(evaluate, "per_image_metrics",
+                        lambda model, *a, **k: {"iwae": np.full(2, 100.0 * model[2] + model[1])})
+    values = evaluate.vae_iwae(P, [0, 1, 2], [32, 48], stored=stored)
+    assert asked == [{("NeuMeta", 32, 0), ("Individual", 32, 0)}]
+    assert list(values) == [("NeuMeta", 32), ("NeuMeta", 48), ("Individual", 32), ("Individual", 48)]
+    assert np.array_equal(values["NeuMeta", 32], [[1.0, 2.0], [132.0, 132.0], [232.0, 232.0]])
+    assert np.array_equal(values["NeuMeta", 48][0], [48.0, 48.0])  # the stored array on other images: scored here
+    assert np.array_equal(values["Individual", 32], [[5.0, 6.0]])
+    evaluate.vae_iwae(P, [0], [32], k=5000, stored=stored)  # another k: nothing read
+    assert asked[-1] == set()

@@ -222,3 +222,32 @@ def test_a_test_subset_keeps_every_class_of_a_set_stored_class_by_class():
     subset = spread_images(sorted_set, 50)
     assert len(subset) == 50 and torch.bincount(subset.tensors[1]).tolist() == [5] * 10
     assert spread_images(sorted_set, 0) is sorted_set
+
+
+def test_the_first_criterion_prunes_at_every_gamma_the_others_where_comparisons_are_made(monkeypatch):
+    from neumeta.experiments.whole import evaluate
+    pruned, tuned = [], []
+    monkeypatch.setattr(evaluate, "calibration_batches", lambda *a: [])
+    monkeypatch.setattr(evaluate, "prune_all_blocks", lambda base, g, s, c, *a: pruned.append((c, g)) or (c, g))
+    monkeypatch.setattr(evaluate, "fine_tune", lambda net, *a: tuned.append(net) or net)
+    monkeypatch.setattr(evaluate, "score", lambda net, test: ("predictions", net))
+    monkeypatch.setattr(evaluate, "setting", lambda P: RESNET20)
+    P = dict(whole_prune_criteria=["hessian", "taylor"], whole_eval_gammas=[0.0, 0.25, 0.5, 0.625, 0.75],
+             whole_thin_gammas=[0.25, 0.75], prune_calib_batches=1, prune_calib_batch_size=1, seed=0,
+             prune_iterative_steps=1, prune_finetune_steps=1, prune_finetune_lr=0.1, prune_finetune_batch_size=1)
+    rows = evaluate.score_pruning({}, None, None, None, None, P)
+    assert pruned == [("hessian", g) for g in P["whole_eval_gammas"]] + [("taylor", 0.25), ("taylor", 0.75)]
+    assert tuned == [("hessian", 0.25), ("hessian", 0.75)]
+    assert sorted(k for k in rows if k[0] == "pruning: hessian + fine-tune") == [
+        ("pruning: hessian + fine-tune", 0.25), ("pruning: hessian + fine-tune", 0.75)]
+
+
+def test_scoring_leaves_the_network_as_it_is_and_predicts_as_the_default_format_does():
+    from neumeta.experiments.whole.evaluate import score
+    from neumeta.metrics import predict
+    torch.manual_seed(0)
+    net = thin_resnet20(0.5).eval()
+    test = torch.utils.data.TensorDataset(torch.randn(64, 3, 32, 32), torch.zeros(64, dtype=torch.long))
+    preds, size = score(net, test)
+    assert net.conv1.weight.is_contiguous()  # pruning and fine-tuning read it afterwards
+    assert torch.equal(preds, predict(net, test)[0]) and size["params"] == count_parameters(net)

@@ -234,6 +234,7 @@ SCHEMA = {
     "seg_sweep_step": _int(1, 256),
     "seed_study_seeds": _int(many=True, min_len=1, lo=1),
     "seed_study_iwae_k": _int(many=True, min_len=2, lo=1, hi=1_000_000),
+    "seed_study_iwae_images": _int(0),
     "seed_study_criteria": Rule("choice", choices=CRITERIA, many=True, min_len=1),
     "whole_arch": Rule("choice", choices=("resnet20", "resnet56")),
     "whole_dataset": Rule("choice", choices=DATASETS_CIFAR),

@@ -96,8 +96,9 @@ def run_cache_folder(parent=None):
     """A pipeline run's cache: a fresh folder under ``parent`` (default ``results/scratch/run-cache``) named in
     ``$NEUMETA_RUN_CACHE`` for its notebooks, removed at the end however the run ends. A lane of a live run (the
     owner's pid alive) keeps its run's folder; any other process starts its own, so no run reads another's."""
-    if run_cache_dir() is not None:
-        yield run_cache_dir()
+    live = run_cache_dir()  # read once: the owner could end between two reads
+    if live is not None:
+        yield live
         return
     parent = Path(parent or RESULTS_ROOT / "scratch" / "run-cache")
     parent.mkdir(parents=True, exist_ok=True)

@@ -7,11 +7,10 @@ import torch
 
 from neumeta.data import get_dataset
 from neumeta.experiments.pretrained.base_models import INPUT_SHAPES, resolve_data_root
+from neumeta.experiments.pretrained.specs import folded_network
 from neumeta.experiments.pretrained.targets import permuted_target
-from neumeta.method.folding import fuse_bn
 from neumeta.method.channels import permute_network
 from neumeta.method.permute import network_tv
-from neumeta.models import build_model
 
 FLOAT64_IMAGES = 1000  # float64 logits on the first images only: the permutation is exact, float32 rounds
 # The generated block's second conv (ResNet-20) and LeNet's second conv: the weight matrix drawn per ordering
@@ -53,13 +52,6 @@ def permute_with(variant, folded, arch, dataset, P):
         return state, info["solver_seconds"]
     state, _ = permute_network(folded, torch.zeros(1, *INPUT_SHAPES[dataset]), variant, P["permute_runs"], P["seed"])
     return state, time.perf_counter() - t0
-
-
-def folded_network(arch, state):
-    """A BN-folded ``arch`` (10 classes) holding ``state``, in eval mode."""
-    model = fuse_bn(build_model(arch, num_classes=10))
-    model.load_state_dict(state)
-    return model.eval()
 
 
 def ordering_metrics(state, logits, reference, labels, seconds):

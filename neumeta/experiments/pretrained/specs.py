@@ -35,10 +35,12 @@ GENERATED = {
 }
 
 
-def folded_network(arch, state=None):
-    """The BN-folded ``arch`` at full width, holding ``state`` where given, in eval mode."""
+def folded_network(arch, state=None, num_classes=None):
+    """The BN-folded ``arch`` at full width (``num_classes``: default its generated family's), holding ``state``
+    where given, in eval mode."""
+    num_classes = GENERATED[arch].num_classes if num_classes is None else num_classes
     with torch.random.fork_rng(devices=[]):  # a fresh network's initial weights must not move the global random state
-        network = fuse_bn(build_model(arch, GENERATED[arch].num_classes).eval())
+        network = fuse_bn(build_model(arch, num_classes).eval())
     if state is not None:
         network.load_state_dict(state)
     return network.eval()

@@ -2,8 +2,8 @@
 
 Seed 0 of the classifiers is read from the notebook that made it (its stored per-image predictions: 20's NeuMeta
 sweep, 30's Table 2, 40's pruning), so for them the study adds runs and never recomputes a committed number (where
-that notebook has not run in the profile, seed 0 is scored here too). The VAE's seed 0 is not read: ``vae_iwae``
-scores every seed here, seed 0 included. The other seeds are scored here with the same protocol (the K-sample merge
+that notebook has not run in the profile, seed 0 is scored here too); the VAE's seed 0 likewise from notebook 50's
+per-image IWAE. The other seeds are scored here with the same protocol (the K-sample merge
 with the same noise and draws, the same pruning settings). Every array is ``[seeds, images]`` on the same test
 images, the order of ``seeds``.
 """
@@ -19,10 +19,11 @@ from neumeta.experiments.seeds.runs import seeded
 from neumeta.experiments.table2.jobs import train_individual
 from neumeta.experiments.vae import experiment as vae
 from neumeta.experiments.vae.evaluate import per_image_metrics
+from neumeta.experiments.vae.scoring import iwae_label
 from neumeta.metrics import predict
 from neumeta.progress import progress
 from neumeta.seed import seed_everything
-from neumeta.store.results import read_predictions
+from neumeta.store.results import read_arrays, read_predictions
 
 
 def stored_seed0_predictions(P):
@@ -106,43 +107,71 @@ def lenet_pruning(P, seeds, criteria, widths, saved):
     return {k: np.stack(v) for k, v in out.items()}
 
 
-def _vae_models(P, seeds, widths):
+def stored_seed0_iwae(P):
+    """Notebook 50's per-image IWAE of every model it estimated (seed 0 of the VAE study: the same models, images,
+    draws and k); ``{}`` where that notebook has not run in this profile."""
+    try:
+        return read_arrays("iwae_per_image", P["profile"], notebook="50_vae")
+    except FileNotFoundError as err:
+        print(f"{err}: the VAE's seed 0 is scored here")
+        return {}
+
+
+def _vae_models(P, seeds, widths, have):
     """``{(method, width, seed): model}``: NeuMeta's VAE decoder at ``widths`` for each INR seed, and the
-    Individual VAEs (one seed; the full width is the pretrained VAE) at those of ``widths`` that exist."""
+    Individual VAEs (one seed; the full width is the pretrained VAE) at those of ``widths`` that exist; none of the
+    keys in ``have`` (already scored)."""
     full = vae.SPECS["mnist"].full_width
     models = {}
     for seed in seeds:
+        if all(("NeuMeta", w, seed) in have for w in widths):
+            continue
         Q = seeded(P, "vae-inr", seed)
         inr, target, _ = vae.train_vae_neumeta("mnist", Q)
         for w in widths:
-            models["NeuMeta", w, seed] = vae.neumeta_vae(inr, target, w, Q)
+            if ("NeuMeta", w, seed) not in have:
+                models["NeuMeta", w, seed] = vae.neumeta_vae(inr, target, w, Q)
     for w in widths:
-        if w == full or w in P["vae_individual_widths"]:
+        if (w == full or w in P["vae_individual_widths"]) and ("Individual", w, 0) not in have:
             models["Individual", w, 0] = vae.train_base_vae("mnist", P, width=None if w == full else w)[0]
     return models
 
 
-def vae_iwae(P, seeds, widths, k=None):
+def vae_iwae(P, seeds, widths, k=None, stored=None, images=None):
     """``{(method, width): [seeds, images]}`` of the importance-weighted -log p(x) with ``k`` draws (default
-    ``vae_iwae_k``) on the first ``vae_iwae_images`` test images, the same draws for every model (seed 0
-    included: it is scored here, not read)."""
-    test_x = vae.images("mnist", "test", P)[:P["vae_iwae_images"]]
-    out = {}
-    for (method, w, seed), model in progress(_vae_models(P, seeds, widths).items(), desc="VAE decoders"):
-        values = per_image_metrics(model, test_x, vae.likelihood("mnist"), k or P["vae_iwae_k"],
-                                   P["vae_iwae_images"], seed=P["seed"])["iwae"]
-        out.setdefault((method, w), []).append(values)
-    return {key: np.stack(v) for key, v in out.items()}
+    ``vae_iwae_k``) on the first ``images`` (default ``vae_iwae_images``) test images, the same draws for every
+    model. Seed 0 at ``vae_iwae_k`` is read from ``stored`` (``stored_seed0_iwae``: notebook 50's arrays) where it
+    holds it, else scored here."""
+    k, images = k or P["vae_iwae_k"], images or P["vae_iwae_images"]
+    have = {}
+    if k == P["vae_iwae_k"] and images == P["vae_iwae_images"]:
+        for method, w in [("NeuMeta", w) for w in widths] + [("Individual", w) for w in widths]:
+            values = (stored or {}).get(iwae_label("mnist", method, w))
+            if values is not None and len(values) == images:
+                have[method, w, 0] = values
+    test_x = vae.images("mnist", "test", P)[:images]
+    scored = dict(have)
+    for (method, w, seed), model in progress(_vae_models(P, seeds, widths, have).items(), desc="VAE decoders"):
+        scored[method, w, seed] = per_image_metrics(model, test_x, vae.likelihood("mnist"), k, images,
+                                                    seed=P["seed"])["iwae"]
+    order = [("NeuMeta", w) for w in widths] + [("Individual", w) for w in widths]  # Figure 7's rows, seeds in order
+    return {(method, w): np.stack([scored[method, w, s] for s in seeds if (method, w, s) in scored])
+            for method, w in order if any((method, w, s) in scored for s in seeds)}
 
 
 def vae_iwae_by_k(P, widths, ks, scored):
-    """``{k: {(method, width): [1, images]}}`` of seed 0 at ``widths`` for each k of ``ks``. At ``vae_iwae_k`` the
-    values are ``scored``'s (``vae_iwae``'s output, seed 0 first) rather than computed again: same models, images
-    and draws, so the same numbers."""
+    """``{k: {(method, width): [1, images]}}`` of seed 0 at ``widths`` for each k of ``ks``, on the first
+    ``seed_study_iwae_images`` of the IWAE's images (0: all). At ``vae_iwae_k`` the values are ``scored``'s
+    (``vae_iwae``'s output, seed 0 first) rather than computed again: same models, images and draws, so the same
+    numbers."""
+    images = P["seed_study_iwae_images"] or P["vae_iwae_images"]
+    if images > P["vae_iwae_images"]:
+        raise ValueError(f"seed_study_iwae_images = {images} exceeds vae_iwae_images = {P['vae_iwae_images']}: the "
+                         f"convergence check compares estimates on the IWAE's own images")
     by_k = {}
     for k in ks:
         if k == P["vae_iwae_k"]:
-            by_k[k] = {key: v[:1] for key, v in scored.items() if key[1] in widths}
+            by_k[k] = {key: v[:1, :images] for key, v in scored.items() if key[1] in widths}
         else:
-            by_k[k] = vae_iwae(P, [0], widths, k=k)
+            by_k[k] = vae_iwae(P, [0], widths, k=k, images=images)
     return by_k

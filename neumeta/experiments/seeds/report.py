@@ -27,7 +27,8 @@ def seeds(profile="cpu"):
         "**Figure 5 (MNIST)**: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + "; those that do not hold at "
         "every seed:", "", pages.markdown(_rows(f5[f5.verdict != "holds at every seed"]), header), "",
         "**Figure 7 (MNIST VAE)**, importance-weighted −log p(x) in nats (lower is better):", "",
-        pages.markdown(_rows(f7), header), "", "**How converged the IWAE estimate is** (same images):", "",
+        pages.markdown(_rows(f7), header), "", f"**How converged the IWAE estimate is** (the same {conv.images.iloc[0]:,} test "
+        "images at every k):", "",
         pages.markdown(k_rows, ["model", "decoder width", "k", "−log p(x) (nats)", "minus the smallest k [95 % CI]"]),
         "",
         f"![Intervals](../../figures/{profile}/{NOTEBOOK}/seed_intervals.png)", "",

@@ -1,5 +1,7 @@
 """Every row of the whole-network table scored on the test set of the setting's dataset: per-image predictions,
 parameters and FLOPs of each network at each gamma."""
+import copy
+
 import pandas as pd
 import torch
 
@@ -11,6 +13,7 @@ from neumeta.experiments.whole.setting import block_widths, setting
 from neumeta.experiments.whole.thin import thin_network
 from neumeta.metrics import count_flops, count_parameters, predict
 from neumeta.progress import progress
+from neumeta.stats import spread_indices
 
 INPUT_SHAPE = (3, 32, 32)
 
@@ -20,7 +23,7 @@ def spread_images(test, count):
     class by class, so its first images would all be one class."""
     if not count or count >= len(test):
         return test
-    keep = torch.linspace(0, len(test) - 1, count).round().long()
+    keep = torch.from_numpy(spread_indices(len(test), count))
     return torch.utils.data.TensorDataset(*(t[keep] for t in test.tensors))
 
 
@@ -29,8 +32,10 @@ def size_of(net):
 
 
 def score(net, test):
-    """``(predictions, size)`` of ``net`` on ``test``."""
-    preds, _ = predict(net.eval(), test)
+    """``(predictions, size)`` of ``net`` on ``test``, run on a channels-last copy (1.3-1.5x faster on a CPU;
+    ``benchmarks/whole_eval.py``); ``net`` itself is left as it is (pruning and fine-tuning read it)."""
+    fast = copy.deepcopy(net).eval().to(memory_format=torch.channels_last)
+    preds, _ = predict(fast, test)
     return preds, size_of(net)
 
 
@@ -56,18 +61,23 @@ def score_neumeta(rows, meta, followup, test, P):
 
 
 def score_pruning(rows, base, train, train_plain, test, P):
-    """Global pruning of the base model at every evaluated gamma by each criterion, and the first criterion's
-    networks fine-tuned at the thin networks' gammas: the gradient criteria calibrate on ``train_plain`` (training
-    images without augmentation, as notebook 40's), the fine-tune trains on ``train``."""
+    """Global pruning of the base model by each criterion: the first at every evaluated gamma (the curve), the others
+    at the thin networks' gammas (where the comparisons are made; a full test pass per network is most of the
+    notebook's time), and the first criterion's networks fine-tuned at those gammas too. The gradient criteria
+    calibrate on ``train_plain`` (training images without augmentation, as notebook 40's), the fine-tune trains on
+    ``train``."""
     s = setting(P)
     calibration = calibration_batches(train_plain, P["prune_calib_batches"], P["prune_calib_batch_size"], P["seed"])
     example = torch.zeros(1, *INPUT_SHAPE)
+    first = P["whole_prune_criteria"][0]
     for criterion in P["whole_prune_criteria"]:
-        for gamma in progress(P["whole_eval_gammas"], desc=f"{criterion} pruning"):
+        gammas = P["whole_eval_gammas"] if criterion == first else [g for g in P["whole_eval_gammas"]
+                                                                    if g in P["whole_thin_gammas"]]
+        for gamma in progress(gammas, desc=f"{criterion} pruning"):
             pruned = prune_all_blocks(base, gamma, s, criterion, example, calibration, P["prune_iterative_steps"],
                                       P["seed"])
             rows[f"pruning: {criterion}", gamma] = score(pruned, test)
-            if criterion == P["whole_prune_criteria"][0] and gamma in P["whole_thin_gammas"]:
+            if criterion == first and gamma in P["whole_thin_gammas"]:
                 tuned = fine_tune(pruned, train, P["prune_finetune_steps"], P["prune_finetune_lr"],
                                   P["prune_finetune_batch_size"], P["seed"])
                 rows[f"pruning: {criterion} + fine-tune", gamma] = score(tuned, test)

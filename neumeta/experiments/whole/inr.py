@@ -19,10 +19,9 @@ from neumeta.experiments.inr import configs
 from neumeta.experiments.inr.configs import inr_size
 from neumeta.experiments.inr.experiment import inr_seed
 from neumeta.experiments.pretrained.base_models import INPUT_SHAPES, resolve_data_root
+from neumeta.experiments.pretrained.specs import folded_network
 from neumeta.experiments.pretrained.targets import permuted_target, permuted_target_path
 from neumeta.experiments.whole.setting import block_widths, setting
-from neumeta.method.folding import fuse_bn
-from neumeta.models import build_model
 from neumeta.store.checkpoints import checkpoint_path
 
 BENCHMARK_STEP = "nine-block INR (all blocks)"  # this INR's row in benchmarks/whole_inr_step.py's table
@@ -59,19 +58,11 @@ def inr_path(P):
     return checkpoint_path(P["profile"], f"neumeta-whole-{s.arch}-{s.dataset}", key)
 
 
-def folded(s, state):
-    """The BN-folded base network of setting ``s`` holding the permuted ``state``."""
-    with torch.random.fork_rng(devices=[]):  # a fresh network's initial weights must not move the global random state
-        network = fuse_bn(build_model(s.arch, s.num_classes).eval())
-    network.load_state_dict(state)
-    return network.eval()
-
-
 def metamorph(P):
     """The untrained whole-network ``Metamorph`` (the INR seeded by ``inr_seed``)."""
     s = setting(P)
     state, _ = permuted_target(s.arch, s.dataset, P)
-    return Metamorph.prepared(folded(s, state), list(widest_first(s)), train_range(P),
+    return Metamorph.prepared(folded_network(s.arch, state, s.num_classes), list(widest_first(s)), train_range(P),
                               torch.zeros(1, *INPUT_SHAPES[s.dataset]), inr_seed(P), inr=inr_settings(P))
 
 

@@ -1,0 +1,79 @@
+"""What scoring one whole-network row costs in the default and the channels-last memory format, on this CPU, and
+whether both give the same predictions.
+
+The whole-network notebook scores dozens of ResNet-20s (every row at every gamma) on the 10,000 CIFAR-10 test
+images; a full pass per network is most of its time. Here the base model and its thin network at gamma = 0.5 each
+predict the same real test images in both formats, one thread, the formats interleaved round by round (load on the
+machine hits both alike), medians over ``--rounds`` after a warm-up round. Writes
+``results/<profile>/benchmarks/whole_eval.csv`` atomically (milliseconds per 1,000 images, the ratio, and how many
+predictions the two formats disagree on):
+
+    python benchmarks/whole_eval.py --profile cpu        # about a minute on a 2-core CPU
+"""
+import argparse
+import copy
+import datetime as dt
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from neumeta.config.profiles import load_profile  # noqa: E402
+from neumeta.evaluation.eval_sets import eval_set  # noqa: E402
+from neumeta.experiments.pretrained.base_models import resolve_data_root, train_base_model  # noqa: E402
+from neumeta.experiments.whole.evaluate import spread_images  # noqa: E402
+from neumeta.experiments.whole.setting import setting  # noqa: E402
+from neumeta.experiments.whole.thin import thin_network  # noqa: E402
+from neumeta.hardware.machine import describe_machine  # noqa: E402
+from neumeta.metrics import predict  # noqa: E402
+from neumeta.store.atomic import atomic_write  # noqa: E402
+from neumeta.store.results import RESULTS_ROOT  # noqa: E402
+from neumeta.tooling.pipeline import git_state  # noqa: E402
+
+
+def networks(P):
+    """The base model and a thin network at gamma = 0.5 (its weights random: the cost does not depend on them)."""
+    s = setting(P)
+    base, _ = train_base_model(s.arch, s.dataset, P)
+    return {"base": base.eval(), "thin, gamma = 0.5": thin_network(0.5, s).eval()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="cpu")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--images", type=int, default=2000, help="test images per pass, spread over the test set")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    P = load_profile(args.profile)
+    test = spread_images(eval_set(setting(P).dataset, "test", resolve_data_root(P)), args.images)
+    rows = []
+    for name, net in networks(P).items():
+        formats = {"default": net, "channels_last": copy.deepcopy(net).to(memory_format=torch.channels_last)}
+        seconds, preds = {f: [] for f in formats}, {}
+        for _ in range(args.rounds + 1):
+            for fmt, model in formats.items():
+                t0 = time.perf_counter()
+                preds[fmt], _ = predict(model, test)
+                seconds[fmt].append(time.perf_counter() - t0)
+        default, fast = (1e3 * statistics.median(seconds[f][1:]) / len(test) * 1000 for f in formats)
+        rows.append(dict(network=name, default_ms_per_1000=default, channels_last_ms_per_1000=fast,
+                         ratio=default / fast, images=len(test),
+                         predictions_differing=int((preds["default"] != preds["channels_last"]).sum())))
+    table = pd.DataFrame(rows)
+    machine, git = describe_machine(), git_state([])
+    table["cpu_model"], table["torch_threads"] = machine.get("cpu_model"), 1
+    table["commit"], table["date"] = str(git.get("commit"))[:10], dt.date.today().isoformat()
+    path = RESULTS_ROOT / args.profile / "benchmarks" / "whole_eval.csv"
+    with atomic_write(path, "w", newline="") as f:
+        table.to_csv(f, index=False)
+    print(table.drop(columns=["cpu_model", "commit", "date"]).round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
