@@ -1,14 +1,15 @@
-"""What scoring one whole-network row costs in the default and the channels-last memory format, on this CPU, and
-whether both give the same predictions.
+"""What scoring one whole-network row costs as it is (default memory format), in the channels-last format, and in
+channels-last with its BatchNorms folded into the convolutions (what the notebook scores), on this CPU, and whether
+all give the same predictions.
 
 The whole-network notebook scores dozens of ResNet-20s (every row at every gamma) on the 10,000 CIFAR-10 test
 images; a full pass per network is most of its time. Here the base model and its thin network at gamma = 0.5 each
-predict the same real test images in both formats, one thread, the formats interleaved round by round (load on the
+predict the same real test images in all three, one thread, the formats interleaved round by round (load on the
 machine hits both alike), medians over ``--rounds`` after a warm-up round. Writes
-``results/<profile>/benchmarks/whole_eval.csv`` atomically (milliseconds per 1,000 images, the ratio, and how many
-predictions the two formats disagree on):
+``results/<profile>/benchmarks/whole_eval.csv`` atomically (milliseconds per 1,000 images, the ratio of the default to
+the folded channels-last copy, and how many predictions each copy changes against the default):
 
-    python benchmarks/whole_eval.py --profile cpu        # about a minute on a 2-core CPU
+    python benchmarks/whole_eval.py --profile cpu        # about two minutes on a 2-core CPU
 """
 import argparse
 import copy
@@ -30,6 +31,7 @@ from neumeta.experiments.whole.evaluate import spread_images  # noqa: E402
 from neumeta.experiments.whole.setting import setting  # noqa: E402
 from neumeta.experiments.whole.thin import thin_network  # noqa: E402
 from neumeta.hardware.machine import describe_machine  # noqa: E402
+from neumeta.method.folding import fuse_bn  # noqa: E402
 from neumeta.metrics import predict  # noqa: E402
 from neumeta.store.atomic import atomic_write  # noqa: E402
 from neumeta.store.results import RESULTS_ROOT  # noqa: E402
@@ -54,17 +56,19 @@ def main():
     test = spread_images(eval_set(setting(P).dataset, "test", resolve_data_root(P)), args.images)
     rows = []
     for name, net in networks(P).items():
-        formats = {"default": net, "channels_last": copy.deepcopy(net).to(memory_format=torch.channels_last)}
+        formats = {"default": net, "channels_last": copy.deepcopy(net).to(memory_format=torch.channels_last),
+                   "folded_channels_last": fuse_bn(net).to(memory_format=torch.channels_last)}
         seconds, preds = {f: [] for f in formats}, {}
         for _ in range(args.rounds + 1):
             for fmt, model in formats.items():
                 t0 = time.perf_counter()
                 preds[fmt], _ = predict(model, test)
                 seconds[fmt].append(time.perf_counter() - t0)
-        default, fast = (1e3 * statistics.median(seconds[f][1:]) / len(test) * 1000 for f in formats)
-        rows.append(dict(network=name, default_ms_per_1000=default, channels_last_ms_per_1000=fast,
-                         ratio=default / fast, images=len(test),
-                         predictions_differing=int((preds["default"] != preds["channels_last"]).sum())))
+        ms = {f: 1e3 * statistics.median(seconds[f][1:]) / len(test) * 1000 for f in formats}
+        rows.append(dict(network=name, **{f"{f}_ms_per_1000": v for f, v in ms.items()},
+                         ratio=ms["default"] / ms["folded_channels_last"], images=len(test),
+                         **{f"{f}_predictions_differing": int((preds["default"] != preds[f]).sum())
+                            for f in ("channels_last", "folded_channels_last")}))
     table = pd.DataFrame(rows)
     machine, git = describe_machine(), git_state([])
     table["cpu_model"], table["torch_threads"] = machine.get("cpu_model"), 1

@@ -19,3 +19,21 @@ def test_changed_predictions_are_listed_with_their_paired_interval():
     flip, wrong = rows
     assert flip["now_minus_then"] == -0.05 and flip["verdict"] == "within noise" and flip["ci_low"] < 0 <= flip["ci_high"]
     assert wrong["now_minus_then"] == -50 and wrong["verdict"] == "A < B" and wrong["ci_high"] < 0
+
+
+def test_changed_confusions_get_their_mean_iou_and_a_shared_labels_entry_is_used():
+    rng = np.random.default_rng(1)
+    conf = rng.integers(0, 50, (40, 3, 3))
+    conf[:, range(3), range(3)] += 500
+    moved = conf.copy()
+    moved[0, 0, 0] -= 1
+    moved[0, 0, 1] += 1  # one pixel of one image changes class
+    labels = rng.integers(0, 3, 100)
+    old = {"NeuMeta@64": conf, "Individual@64": conf, "labels": labels, "m|0.5": labels, "masks": conf[:, 0]}
+    new = {"NeuMeta@64": moved, "Individual@64": conf, "labels": labels, "m|0.5": (labels + 1) % 3,
+           "masks": moved[:, 0]}
+    rows, identical = changed_predictions(old, new)
+    assert identical == 1 and [(r["key"], r["measure"]) for r in rows] == [("NeuMeta@64", "mIoU"), ("m|0.5", "accuracy")]
+    miou, acc = rows
+    assert -0.01 < miou["now_minus_then"] < 0 and miou["verdict"] == "within noise"
+    assert acc["now_minus_then"] == -100 and acc["verdict"] == "A < B"

@@ -1,5 +1,5 @@
-"""Notebooks side by side: each waits for what it read, the longest ready one starts first, memory is respected,
-and a notebook whose input failed is not run."""
+"""Notebooks side by side: each waits for what it read, the ready one heading the longest chain starts first, memory is
+respected, and a notebook whose input failed is not run."""
 import sys
 import subprocess
 from pathlib import Path
@@ -36,6 +36,14 @@ def test_the_longest_ready_notebook_starts_first_and_memory_is_respected():
     assert lanes.next_ready(["00_a"], needs, set(), {"20_c": None}, runs, 150) is None  # 100 + 100 MiB > 150
     assert lanes.next_ready(["30_d"], needs, {"00_a", "10_b"}, {}, runs, 1000) is None  # 20_c not done
     assert lanes.next_ready(["30_d"], needs, {"00_a", "10_b", "20_c"}, {"00_a": None}, runs, 10**6) is None  # alone
+
+
+def test_a_short_notebook_that_a_long_one_waits_for_starts_before_a_longer_one():
+    runs = {"00_a": {"duration_seconds": 10, "upstream": {}}, "10_b": {"duration_seconds": 50, "upstream": {}},
+            "20_c": {"duration_seconds": 90, "upstream": {"cpu/00_a/t.csv": "x"}}}
+    needs = lanes.inputs_of(list(runs), runs)
+    assert lanes.chain_seconds(needs, runs) == {"00_a": 100, "10_b": 50, "20_c": 90}
+    assert lanes.next_ready(["00_a", "10_b"], needs, set(), {}, runs, 1000) == "00_a"  # 10 + 90 > 50
 
 
 def test_lanes_run_in_parallel_and_skip_what_depends_on_a_failure(monkeypatch, tmp_path, capsys):

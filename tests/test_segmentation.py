@@ -231,10 +231,10 @@ def _stop():
 
 @pytest.mark.parametrize("depth,cache_bytes", [(4, 2**30), (5, 2**30), (4, 0)])
 def test_the_trunk_gives_the_whole_networks_predictions_at_every_width(depth, cache_bytes):
-    """Scoring through the shared trunk equals running each whole network, for the base and a narrowed one, with
-    the split's features kept and (a split too large to keep) recomputed per network."""
+    """Scoring through the shared trunk equals running each whole network (both channels-last), for the base and a
+    narrowed one, with the split's features kept and (a split too large to keep) recomputed per network."""
     from neumeta.models.unet import set_block_width
-    from neumeta.segmentation.trunk import UNetTrunk
+    from neumeta.segmentation.trunk import UNetTrunk, channels_last_copy
     test = get_dataset("camvid", "test", root=FIXTURES, transform="eval")
     decoder = (16, 8, 8, 8) if depth == 4 else (16, 16, 8, 8, 8)
     base = unet_resnet18(11, encoder_depth=depth, decoder_channels=decoder).eval()
@@ -243,8 +243,30 @@ def test_the_trunk_gives_the_whole_networks_predictions_at_every_width(depth, ca
     assert (trunk.cached is None) == (cache_bytes == 0)
     narrow = set_block_width(copy.deepcopy(base), 64).eval()
     for net in (base, narrow):
-        whole = predict_confusions(net, test, 11, SEG_IGNORE, stride, batch_size=1)
+        whole = predict_confusions(channels_last_copy(net), test, 11, SEG_IGNORE, stride, batch_size=1)
         assert np.array_equal(trunk.confusions(net, 11, SEG_IGNORE), whole)
+    assert not base.encoder.conv1.weight.is_contiguous(memory_format=torch.channels_last)  # copies only
+
+
+def test_one_trunk_is_built_per_trunk_weights_and_split():
+    """The base, its pruned networks and its block off share one trunk; other trunk weights get their own, and
+    only the last two are kept."""
+    from neumeta.models.unet import set_block_width
+    from neumeta.segmentation import trunk as trunks
+    test = get_dataset("camvid", "test", root=FIXTURES, transform="eval")
+    nets = [unet_resnet18(11, decoder_channels=(16, 8, 8, 8)).eval() for _ in range(3)]
+    with torch.no_grad():
+        for i, net in enumerate(nets):
+            net.encoder.layer1[0].conv1.weight.mul_(1 + i)  # three trunks
+    stride = output_stride(nets[0])
+    trunks._SHARED.clear()
+    first = trunks.shared_trunk(nets[0], test, stride, SEG_IGNORE)
+    narrow = set_block_width(copy.deepcopy(nets[0]), 64).eval()  # the same trunk, another block
+    assert trunks.shared_trunk(narrow, test, stride, SEG_IGNORE) is first
+    assert trunks.shared_trunk(nets[1], test, stride, SEG_IGNORE) is not first
+    trunks.shared_trunk(nets[2], test, stride, SEG_IGNORE)
+    assert trunks.shared_trunk(nets[0], test, stride, SEG_IGNORE) is not first  # dropped: two kept
+    trunks._SHARED.clear()
 
 
 def test_images_of_different_sizes_are_scored_pixel_for_pixel():

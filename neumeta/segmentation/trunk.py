@@ -7,12 +7,20 @@ skip connections among them; each network then runs only its block, the decoder 
 those of the whole network (a test checks it), at a fraction of the time when many widths are scored. A split
 whose features would not fit ``cache_bytes`` (VOC at full resolution: tens of GB) is not kept: its trunk then runs
 again for every network, so memory stays one batch's.
+
+Every network runs on a channels-last copy (``channels_last_copy``): about 1.3x faster on a CPU, and of CamVid's
+9.7 million test pixels a handful change class against the default memory format (``benchmarks/segmentation_eval.py``
+measures both). ``shared_trunk`` keeps the last two trunks built, so the networks of one base met in several places
+(the base U-Net, its pruned networks, its block off) share one.
 """
+import copy
+
 import torch
 
 from neumeta.progress import progress
 from neumeta.segmentation.metrics import confusions
 from neumeta.segmentation.predict import batches, pad_to
+from neumeta.store.run_cache import fingerprint
 
 
 class UNetTrunk:
@@ -20,7 +28,7 @@ class UNetTrunk:
                  cache_bytes=4 * 2**30):
         """``net``: the U-Net whose stem, ``layer1``, ``layer2`` and ``layer3.0`` every scored network shares;
         ``ignore``: the label of unscored pixels (padding of images of different sizes gets it too)."""
-        self.net, self.dataset, self.stride, self.ignore = net.eval(), dataset, stride, ignore
+        self.net, self.dataset, self.stride, self.ignore = channels_last_copy(net), dataset, stride, ignore
         self.batch_size, self.device = batch_size, device
         self.cached = None
         computed = self._computed()
@@ -42,7 +50,7 @@ class UNetTrunk:
     @torch.no_grad()
     def logits(self, net):
         """Per batch, the logits of ``net`` (which shares the trunk) cropped back to the images."""
-        net.eval()
+        net = channels_last_copy(net)
         for features, y, (h, w) in self.cached if self.cached is not None else self._computed():
             *skips, before_block = features
             after = [net.encoder.layer3[1](before_block)]
@@ -67,3 +75,29 @@ def _features_before_block(encoder, x):
     features.append(x)
     features.append(encoder.layer3[0](x))
     return features
+
+
+def channels_last_copy(net):
+    """An eval-mode copy of ``net`` in the channels-last memory format (``net`` itself is left as it is: pruning and
+    fine-tuning read it)."""
+    return copy.deepcopy(net).eval().to(memory_format=torch.channels_last)
+
+
+def trunk_modules(net):
+    """The modules of ``net`` that a ``UNetTrunk`` runs."""
+    encoder = net.encoder
+    return [encoder.conv1, encoder.bn1, encoder.layer1, encoder.layer2, encoder.layer3[0]]
+
+
+_SHARED = {}
+
+
+def shared_trunk(net, dataset, stride, ignore, desc="U-Net trunk", keep=2):
+    """A ``UNetTrunk`` of ``net`` on ``dataset``, built once for the same trunk weights and split (the last ``keep``
+    are kept: each is about a gigabyte on CamVid's test split)."""
+    key = fingerprint([*trunk_modules(net), len(dataset), dataset[0][0], stride, ignore])
+    if key not in _SHARED:
+        while len(_SHARED) >= keep:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = UNetTrunk(net, dataset, stride, ignore, desc=desc)
+    return _SHARED[key]

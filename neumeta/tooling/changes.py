@@ -1,5 +1,6 @@
 """Where a faster evaluation changed a number: every per-image prediction a notebook stores, the run on disk against
-the one committed at ``--against``, each changed accuracy with its paired 95 % interval over the test images.
+the one committed at ``--against``, each changed accuracy with its paired 95 % interval over the test images (for
+per-image confusion matrices, ``[n, C, C]`` of a segmentation model, the mean IoU and its paired interval).
 
     python -m neumeta.tooling.changes --profile cpu --notebook 70_ablations --against 98e3484
 
@@ -15,12 +16,13 @@ import sys
 import numpy as np
 import pandas as pd
 
+from neumeta.segmentation.metrics import mean_iou, paired_miou_difference
 from neumeta.stats import paired_difference
 from neumeta.store.atomic import atomic_write
 from neumeta.store.results import RESULTS_ROOT
 from neumeta.tooling.compare import committed_bytes
 
-COLUMNS = ["file", "key", "then", "now", "now_minus_then", "ci_low", "ci_high", "verdict"]
+COLUMNS = ["file", "key", "measure", "then", "now", "now_minus_then", "ci_low", "ci_high", "verdict"]
 
 
 def _accuracy(pred, labels):
@@ -28,25 +30,41 @@ def _accuracy(pred, labels):
 
 
 def _labels_key(key, arrays):
-    """The labels of a prediction key: the ``"<panel>|labels"`` entry of its first field."""
+    """The labels of a prediction key: the ``"<panel>|labels"`` entry of its first field, else a ``"labels"``
+    entry that all the file's predictions share."""
     label = f"{key.split('|')[0]}|labels"
-    return label if label in arrays else None
+    return label if label in arrays else ("labels" if "labels" in arrays else None)
+
+
+def _is_confusions(array):
+    return array.ndim == 3 and array.shape[1] == array.shape[2] and np.issubdtype(array.dtype, np.integer)
+
+
+def _change(old, new, labels, seed):
+    """``(measure, then, now, paired difference)`` of one changed array: accuracy against ``labels``, or the mean
+    IoU of per-image confusions."""
+    if labels is None:
+        m = paired_miou_difference(new, old, seed=seed)
+        return "mIoU", mean_iou(old), mean_iou(new), m
+    return "accuracy", _accuracy(old, labels), _accuracy(new, labels), paired_difference(new, old, labels, seed=seed)
 
 
 def changed_predictions(old, new, file="", seed=0):
-    """``(rows, identical)``: one row per key of ``new`` whose predictions differ from ``old``'s; how many agree."""
+    """``(rows, identical)``: one row per key of ``new`` whose predictions (or confusions) differ from ``old``'s;
+    how many agree."""
     rows, identical = [], 0
     for key in sorted(set(old) & set(new)):
         labels_key = _labels_key(key, new)
-        if key == labels_key or labels_key is None:
+        confusions = _is_confusions(new[key]) and old[key].shape == new[key].shape
+        predictions = labels_key is not None and key != labels_key and new[key].ndim == 1
+        if not (predictions or confusions):  # labels, images, masks
             continue
         if np.array_equal(old[key], new[key]):
             identical += 1
             continue
-        labels = new[labels_key]
-        m = paired_difference(new[key], old[key], labels, seed=seed)
-        rows.append(dict(file=file, key=key, then=_accuracy(old[key], labels), now=_accuracy(new[key], labels),
-                         now_minus_then=m["diff"], ci_low=m["ci_low"], ci_high=m["ci_high"], verdict=m["verdict"]))
+        measure, then, now, m = _change(old[key], new[key], None if confusions else new[labels_key], seed)
+        rows.append(dict(file=file, key=key, measure=measure, then=then, now=now, now_minus_then=m["diff"],
+                         ci_low=m["ci_low"], ci_high=m["ci_high"], verdict=m["verdict"]))
     return rows, identical
 
 

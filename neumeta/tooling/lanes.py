@@ -3,8 +3,9 @@
 Each lane is a pipeline process of its own running one notebook at a time on ``cores // jobs`` torch threads
 (two one-thread runs finish more work than one two-thread run on these machines). A notebook starts once every
 notebook it reads has finished in this run: what it reads is what its last run recorded (``meta.json``,
-``upstream``); a notebook that never ran waits for every notebook before it. Among those ready, the longest (by
-its last run) starts first. Memory decides too: notebooks run side by side only while their recorded peaks
+``upstream``); a notebook that never ran waits for every notebook before it. Among those ready, the one heading the longest chain of
+work still to come starts first (its last run's time plus the longest chain of notebooks waiting for it): a short
+notebook that a long one waits for goes before a longer one that nothing waits for. Memory decides too: notebooks run side by side only while their recorded peaks
 (``kernel_peak_rss_mib``) fit in 85 % of the machine's memory; one without a record runs alone. A notebook whose
 input failed is not run, and says so. A notebook that evaluates what an earlier one already merged (the same
 INR, width and draws: the run's cache, ``neumeta/store/run_cache.py``) waits for it too (``SHARES_WITH``), so the
@@ -45,10 +46,26 @@ def inputs_of(stems, runs):
     return needs
 
 
+def chain_seconds(needs, runs):
+    """``{stem: its last run's seconds + the longest chain of notebooks that wait for it}``: the critical path."""
+    chains = {}
+
+    def chain(stem, path=()):
+        if stem not in chains:
+            after = [chain(s, path + (stem,)) for s in needs if stem in needs[s] and s not in path]
+            chains[stem] = (runs[stem].get("duration_seconds") or 0) + max(after, default=0)
+        return chains[stem]
+    for stem in needs:
+        chain(stem)
+    return chains
+
+
 def next_ready(pending, needs, done, running, runs, budget_mib):
-    """The pending notebook to start now (or None): inputs finished, longest first, fits beside the running ones."""
+    """The pending notebook to start now (or None): inputs finished, heading the longest chain first
+    (``chain_seconds``), fits beside the running ones."""
+    chains = chain_seconds(needs, runs)
     ready = [s for s in pending if needs[s] <= done]
-    ready.sort(key=lambda s: -(runs[s].get("duration_seconds") or 0))
+    ready.sort(key=lambda s: -chains[s])
     used = sum(runs[s].get("kernel_peak_rss_mib") or budget_mib for s in running)
     for stem in ready:
         peak = runs[stem].get("kernel_peak_rss_mib") or budget_mib

@@ -18,7 +18,7 @@ from neumeta.experiments.segmentation.models import datasets, labels
 from neumeta.method.training import relative_errors
 from neumeta.models.unet import BLOCK, FULL_WIDTH, output_stride
 from neumeta.segmentation.metrics import mean_iou, paired_miou_difference
-from neumeta.segmentation.trunk import UNetTrunk
+from neumeta.segmentation.trunk import shared_trunk
 from neumeta.store.checkpoints import load_checkpoint
 
 BLOCK_OFF = "block off"
@@ -38,7 +38,7 @@ def block_off_confusions(P, base):
     """``{"block off@0": [n, C, C]}``: the base U-Net with its block off, on the test split."""
     _, _, test = datasets(P)
     classes, ignore = labels(P)
-    trunk = UNetTrunk(base, test, output_stride(base), ignore, desc="block-off trunk")
+    trunk = shared_trunk(base, test, output_stride(base), ignore, desc="base trunk")  # score_all's, if it ran
     return {f"{BLOCK_OFF}@0": trunk.confusions(block_off(base), classes, ignore)}
 
 

@@ -3,7 +3,9 @@
 ``{"<method>@<width>": [n, C, C]}``: one array gives the dataset-level mean IoU, per-class IoU, pixel accuracy
 and the paper's per-image micro scores, and resampling its images gives paired intervals (``tables.py``).
 Networks that share the base's computation up to the block (NeuMeta's generated ones, the pruned ones before a
-fine-tune) are scored through one ``UNetTrunk`` each; the others run whole.
+fine-tune) are scored through one ``UNetTrunk`` each (the base's is shared by the base, its pruned networks and its
+block off; the Slimmable U-Net's by its widths, whose BatchNorm re-estimation touches the block only); the others run
+whole. Every network runs on a channels-last copy (``channels_last_copy``: faster on a CPU, see ``trunk.py``).
 """
 import torch
 
@@ -14,7 +16,7 @@ from neumeta.experiments.segmentation.slimmable import plain_unet, recalibrate
 from neumeta.models.unet import FULL_WIDTH
 from neumeta.progress import progress
 from neumeta.segmentation.predict import predict_confusions, predict_masks
-from neumeta.segmentation.trunk import UNetTrunk
+from neumeta.segmentation.trunk import UNetTrunk, channels_last_copy, shared_trunk
 from neumeta.training.segmentation import combo_loss
 
 
@@ -44,8 +46,18 @@ def score_neumeta(P, meta, test, stride):
 def score_whole(P, nets, test, stride):
     """``{name: [n, C, C]}`` of networks run whole (``nets``: ``{name: network}``)."""
     classes, ignore = labels(P)
-    return {name: predict_confusions(net.eval(), test, classes, ignore, stride, desc=name)
+    return {name: predict_confusions(channels_last_copy(net), test, classes, ignore, stride, desc=name)
             for name, net in progress(nets.items(), desc="networks")}
+
+
+def score_individual(P, nets, test, stride):
+    """``{"Individual@w": [n, C, C]}``: the base U-Net (``nets[FULL_WIDTH]``) through its trunk, the thinner ones
+    (``{width: network}``) whole."""
+    classes, ignore = labels(P)
+    base = shared_trunk(nets[FULL_WIDTH], test, stride, ignore, desc="base trunk")
+    out = {f"Individual@{FULL_WIDTH}": base.confusions(nets[FULL_WIDTH], classes, ignore)}
+    out.update(score_whole(P, {f"Individual@{w}": net for w, net in nets.items() if w != FULL_WIDTH}, test, stride))
+    return {f"Individual@{w}": out[f"Individual@{w}"] for w in nets}
 
 
 def score_slimmable(P, slim, stride):
@@ -56,13 +68,15 @@ def score_slimmable(P, slim, stride):
     pick = torch.randperm(len(train), generator=gen)[:P["seg_recalibration_images"]]
     torch.manual_seed(P["seed"])  # the crops
     crops = torch.stack([train[int(i)][0] for i in pick])
-    nets = {}
-    for width in P["seg_eval_widths"]:
+    classes, ignore = labels(P)
+    out, trunk = {}, None
+    for width in progress(P["seg_eval_widths"], desc="Slimmable widths"):
         net = plain_unet(slim, width)
         if width not in P["seg_slimmable_widths"]:
             net = recalibrate(net, crops)
-        nets[f"Slimmable@{width}"] = net
-    return score_whole(P, nets, test, stride)
+        trunk = trunk or UNetTrunk(net, test, stride, ignore, desc="Slimmable trunk")
+        out[f"Slimmable@{width}"] = trunk.confusions(net, classes, ignore)
+    return out
 
 
 def score_pruning(P, base, stride):
@@ -72,7 +86,7 @@ def score_pruning(P, base, stride):
     classes, ignore = labels(P)
     calibration = calibration_batches(train, P["seg_prune_batches"], P["seg_batch_size"] // 2, P["seed"])
     example = calibration[0][0][:1]
-    trunk = UNetTrunk(base, test, stride, ignore, desc="pruning trunk")
+    trunk = shared_trunk(base, test, stride, ignore, desc="base trunk")
     out, tuned = {}, {}
     widths = [w for w in P["seg_eval_widths"] if w < FULL_WIDTH]
     for criterion in P["seg_prune_criteria"]:
@@ -94,7 +108,7 @@ def check_trunk_matches(P, meta, test, stride, width):
     net = meta.network(width, samples=1)
     few = torch.utils.data.Subset(test, range(min(4, len(test))))
     trunk = UNetTrunk(meta.target.net, few, stride, ignore)
-    whole = predict_confusions(net, few, classes, ignore, stride)
+    whole = predict_confusions(channels_last_copy(net), few, classes, ignore, stride)
     if not (trunk.confusions(net, classes, ignore) == whole).all():
         raise RuntimeError("the U-Net trunk's predictions differ from the whole network's")
     return True
@@ -105,7 +119,7 @@ def masks_of(P, nets, test, stride):
     index = [i for i in P["seg_mask_images"] if i < len(test)]
     out = {}
     for name, net in nets.items():
-        images, label_maps, pred = predict_masks(net, test, index, stride)
+        images, label_maps, pred = predict_masks(channels_last_copy(net), test, index, stride)
         out.update(images=images.numpy(), labels=label_maps.numpy(), **{name: pred.numpy()})
     return out
 

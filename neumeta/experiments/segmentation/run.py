@@ -77,8 +77,8 @@ def score_all(P, models):
     meta = models["NeuMeta", None]
     evaluate.check_trunk_matches(P, meta, test, stride, min(P["seg_eval_widths"]))
     confusions, shown = evaluate.score_neumeta(P, meta, test, stride)
-    confusions.update(evaluate.score_whole(P, {f"Individual@{w}": net for (m, w), net in models.items()
-                                               if m == "Individual"}, test, stride))
+    confusions.update(evaluate.score_individual(P, {w: net for (m, w), net in models.items() if m == "Individual"},
+                                                test, stride))
     confusions.update(evaluate.score_slimmable(P, models["Slimmable", None], stride))
     confusions.update(evaluate.score_pruning(P, base, stride))
     shown.update({f"Individual@{w}": net for (m, w), net in models.items() if m == "Individual"})

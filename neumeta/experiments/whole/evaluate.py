@@ -1,6 +1,5 @@
 """Every row of the whole-network table scored on the test set of the setting's dataset: per-image predictions,
 parameters and FLOPs of each network at each gamma."""
-import copy
 
 import pandas as pd
 import torch
@@ -11,6 +10,7 @@ from neumeta.experiments.whole.inr import network_at
 from neumeta.experiments.whole.pruning import prune_all_blocks
 from neumeta.experiments.whole.setting import block_widths, setting
 from neumeta.experiments.whole.thin import thin_network
+from neumeta.method.folding import fuse_bn
 from neumeta.metrics import count_flops, count_parameters, predict
 from neumeta.progress import progress
 from neumeta.stats import spread_indices
@@ -32,10 +32,11 @@ def size_of(net):
 
 
 def score(net, test):
-    """``(predictions, size)`` of ``net`` on ``test``, run on a channels-last copy (faster on a CPU, the same
-    predictions: ``benchmarks/whole_eval.py`` measures both); ``net`` itself is left as it is (pruning and
-    fine-tuning read it)."""
-    fast = copy.deepcopy(net).eval().to(memory_format=torch.channels_last)
+    """``(predictions, size)`` of ``net`` on ``test``, run on a copy with its BatchNorms folded into the convolutions
+    before them, in the channels-last memory format (faster on a CPU, the same predictions:
+    ``benchmarks/whole_eval.py`` measures all three); ``net`` itself is left as it is (pruning and fine-tuning read
+    it, and its size counts its BatchNorms)."""
+    fast = fuse_bn(net).to(memory_format=torch.channels_last)
     preds, _ = predict(fast, test)
     return preds, size_of(net)
 
