@@ -143,9 +143,10 @@ def vae_iwae(P, seeds, widths, k=None, stored=None, images=None):
     model. Seed 0 at ``vae_iwae_k`` is read from ``stored`` (``stored_seed0_iwae``: notebook 50's arrays) where it
     holds it, else scored here."""
     k, images = k or P["vae_iwae_k"], images or P["vae_iwae_images"]
+    order = [("NeuMeta", w) for w in widths] + [("Individual", w) for w in widths]  # Figure 7's rows, seeds in order
     have = {}
     if k == P["vae_iwae_k"] and images == P["vae_iwae_images"]:
-        for method, w in [("NeuMeta", w) for w in widths] + [("Individual", w) for w in widths]:
+        for method, w in order:
             values = (stored or {}).get(iwae_label("mnist", method, w))
             if values is not None and len(values) == images:
                 have[method, w, 0] = values
@@ -154,7 +155,6 @@ def vae_iwae(P, seeds, widths, k=None, stored=None, images=None):
     for (method, w, seed), model in progress(_vae_models(P, seeds, widths, have).items(), desc="VAE decoders"):
         scored[method, w, seed] = per_image_metrics(model, test_x, vae.likelihood("mnist"), k, images,
                                                     seed=P["seed"])["iwae"]
-    order = [("NeuMeta", w) for w in widths] + [("Individual", w) for w in widths]  # Figure 7's rows, seeds in order
     return {(method, w): np.stack([scored[method, w, s] for s in seeds if (method, w, s) in scored])
             for method, w in order if any((method, w, s) in scored for s in seeds)}
 

@@ -11,7 +11,7 @@ from neumeta.experiments.whole.pruning import prune_all_blocks
 from neumeta.experiments.whole.setting import block_widths, setting
 from neumeta.experiments.whole.thin import thin_network
 from neumeta.method.folding import fuse_bn
-from neumeta.metrics import count_flops, count_parameters, predict
+from neumeta.metrics import accuracy_of, count_flops, count_parameters, predict
 from neumeta.progress import progress
 from neumeta.stats import spread_indices
 
@@ -95,5 +95,5 @@ def stage_by_stage(meta, s, test, gamma, samples):
         widths = {b: narrow[b] if b.split(".")[0] == stage else full[b] for b in s.blocks}
         preds, _ = score(meta.network(widths, samples=samples), test)
         rows.append(dict(stage=stage, gamma=gamma, widths=",".join(str(widths[b]) for b in s.blocks),
-                         accuracy=100.0 * float((torch.as_tensor(preds) == test.tensors[1]).float().mean())))
+                         accuracy=accuracy_of(torch.as_tensor(preds), test.tensors[1])))
     return pd.DataFrame(rows)
