@@ -84,6 +84,9 @@ def score_pruning(P, base, stride):
     and the first criterion's networks fine-tuned (``<criterion> + fine-tune@w``)."""
     train, _, test = datasets(P)
     classes, ignore = labels(P)
+    # the training crops' augmentation draws from the global generator: seeded here, these rows do not depend on
+    # what was scored before them (data loaders draw from it too)
+    torch.manual_seed(P["seed"])
     calibration = calibration_batches(train, P["seg_prune_batches"], P["seg_batch_size"] // 2, P["seed"])
     example = calibration[0][0][:1]
     trunk = shared_trunk(base, test, stride, ignore, desc="base trunk")
