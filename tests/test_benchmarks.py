@@ -71,3 +71,19 @@ def test_the_first_screen_gives_this_commits_reproduce_time_not_an_older_ones(mo
     assert "30 min (CPU A" in screen and "60 min" not in screen
     times = blocks.command_times()
     assert "60.0 min" in times and "30.0 min" in times  # the table keeps both, old beside new
+
+
+def test_where_the_time_goes_names_each_notebooks_minutes_and_slowest_cell(monkeypatch):
+    from neumeta import pages
+    from neumeta.tooling import blocks
+    table = pd.DataFrame([dict(notebook="90_b", cell=0, section="Score", first_line="x = score_all(P)", seconds=540.0,
+                               share=0.9, cpu_model="CPU A", torch_threads=1, commit="c"),
+                          dict(notebook="90_b", cell=1, section="Plot", first_line="plot()", seconds=60.0, share=0.1,
+                               cpu_model="CPU A", torch_threads=1, commit="c"),
+                          dict(notebook="00_a", cell=0, section="Train", first_line="train(" + "a" * 80 + ")",
+                               seconds=30.0, share=1.0, cpu_model="CPU A", torch_threads=1, commit="c")])
+    monkeypatch.setattr(pages, "optional", lambda profile, *parts: table)
+    block = blocks.time_by_notebook()
+    lines = [line for line in block.splitlines() if line.startswith("| `")]
+    assert "`90_b`" in lines[0] and "10.0" in lines[0] and "Score: `x = score_all(P)`" in lines[0] and "90 %" in lines[0]
+    assert "`00_a`" in lines[1] and "…" in lines[1] and "10.5 min of notebook time in all" in block

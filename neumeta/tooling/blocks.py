@@ -1,5 +1,5 @@
-"""The tooling's own result blocks: the two commands and their times, each notebook's status, the paper map, the
-tolerances of ``compare``, and the data-parallel and GPU benchmarks."""
+"""The tooling's own result blocks: the two commands and their times, where the time of a run goes, each notebook's
+status, the paper map, the tolerances of ``compare``, and the data-parallel and GPU benchmarks."""
 import json
 import re
 
@@ -78,6 +78,27 @@ def command_times(profile="cpu"):
     return pages.markdown(rows, ["command", "last measured", "where"]) + (
         f"\n\n_Sources: `results/{profile}/<notebook>/meta.json`, `results/{profile}/benchmarks/commands.csv` "
         "(`python benchmarks/time_command.py`)._")
+
+
+def time_by_notebook(profile="cpu"):
+    """Per notebook of the last stored runs: its minutes, and its slowest cell with its share
+    (``python -m neumeta.tooling.cell_times``'s table)."""
+    table = pages.optional(profile, "benchmarks", "cell_times.csv")
+    if table is None:
+        return pages.MISSING
+    rows = []
+    for stem, cells in table.groupby("notebook", sort=False):
+        slowest = cells.loc[cells.seconds.idxmax()]
+        rows.append([f"`{stem}`", f"{cells.seconds.sum() / 60:.1f}", f"{slowest.section}: `{_shortened(slowest.first_line)}`",
+                     f"{100 * slowest.share:.0f} %", f"{slowest.cpu_model}, {slowest.torch_threads}"])
+    return pages.markdown(rows, ["notebook", "minutes", "slowest cell", "its share", "CPU, torch threads"]) + (
+        f"\n\n_{table.seconds.sum() / 60:.1f} min of notebook time in all. Source: "
+        f"`results/{profile}/benchmarks/cell_times.csv` (`python -m neumeta.tooling.cell_times {profile}`), every "
+        "cell of every notebook's last stored run._")
+
+
+def _shortened(line, chars=48):
+    return line if len(line) <= chars else line[:chars - 1].rstrip() + "…"
 
 
 def first_screen(profile="cpu"):

@@ -32,7 +32,8 @@ README = REPO_ROOT / "README.md"
 DOCS = REPO_ROOT / "docs"
 
 BLOCKS = {
-    "first_screen": blocks.first_screen, "command_times": blocks.command_times, "paper_map": blocks.paper_map_table,
+    "first_screen": blocks.first_screen, "command_times": blocks.command_times,
+    "time_by_notebook": blocks.time_by_notebook, "paper_map": blocks.paper_map_table,
     "notebook_status": blocks.notebook_status, "tolerances": blocks.tolerances,
     "tolerances_line": blocks.tolerances_line,
     "data_parallel": blocks.data_parallel, "gpu_check": blocks.gpu_check,
