@@ -67,9 +67,9 @@ def command_times(profile="cpu"):
     if runs:
         threads = sorted({m.get("machine", {}).get("torch_threads") for m in runs} - {None})
         cpus = sorted({m.get("machine", {}).get("cpu_model") for m in runs} - {None})
-        rows.append([f"`make reproduce` (PROFILE={profile}, from committed checkpoints)",
+        rows.append([f"`make reproduce` (PROFILE={profile}): its notebooks' own times added up, not the wall clock",
                      f"{sum(m['duration_seconds'] for m in runs) / 60:.1f} min (sum of the {len(runs)} notebooks' "
-                     f"last runs)", f"{', '.join(cpus)}, {'/'.join(map(str, threads))} torch threads"])
+                     f"last runs)", f"{', '.join(cpus)}, {'/'.join(map(str, threads))} torch thread(s) each"])
     commands = _commands(profile)
     for r in commands.itertuples() if commands is not None else ():
         when = f"{r.seconds / 60:.1f} min" if r.seconds >= 120 else f"{r.seconds:.0f} s"
