@@ -4,8 +4,8 @@
 and the paper's per-image micro scores, and resampling its images gives paired intervals (``tables.py``).
 Networks that share the base's computation up to the block (NeuMeta's generated ones, the pruned ones before a
 fine-tune) are scored through one ``UNetTrunk`` each (the base's is shared by the base, its pruned networks and its
-block off; the Slimmable U-Net's by its widths, whose BatchNorm re-estimation touches the block only); the others run
-whole. Every network runs on a channels-last copy (``channels_last_copy``: faster on a CPU, see ``trunk.py``).
+block off; the Slimmable U-Net's by its widths, whose BatchNorm re-estimation touches the block only: ``shared_trunk``
+finds them by their weights); the others run whole. Every network runs on a channels-last copy (``channels_last_copy``: faster on a CPU, see ``trunk.py``).
 """
 import torch
 
@@ -69,12 +69,12 @@ def score_slimmable(P, slim, stride):
     torch.manual_seed(P["seed"])  # the crops
     crops = torch.stack([train[int(i)][0] for i in pick])
     classes, ignore = labels(P)
-    out, trunk = {}, None
+    out = {}
     for width in progress(P["seg_eval_widths"], desc="Slimmable widths"):
         net = plain_unet(slim, width)
         if width not in P["seg_slimmable_widths"]:
             net = recalibrate(net, crops)
-        trunk = trunk or UNetTrunk(net, test, stride, ignore, desc="Slimmable trunk")
+        trunk = shared_trunk(net, test, stride, ignore, desc="Slimmable trunk")  # one for all widths: same weights
         out[f"Slimmable@{width}"] = trunk.confusions(net, classes, ignore)
     return out
 
