@@ -94,7 +94,7 @@ def time_by_notebook(profile="cpu"):
     return pages.markdown(rows, ["notebook", "minutes", "slowest cell", "its share", "CPU, torch threads"]) + (
         f"\n\n_{table.seconds.sum() / 60:.1f} min of notebook time in all. Source: "
         f"`results/{profile}/benchmarks/cell_times.csv` (`python -m neumeta.tooling.cell_times {profile}`), every "
-        "cell of every notebook's last stored run._")
+        "cell of every notebook in the runs it was made from._")
 
 
 def _shortened(line, chars=48):
