@@ -10,7 +10,6 @@ alike), medians over ``--rounds``. Writes ``results/<profile>/benchmarks/segment
     python benchmarks/segmentation_eval.py --profile cpu        # about three minutes on a 2-core CPU
 """
 import argparse
-import datetime as dt
 import statistics
 import sys
 import time
@@ -24,13 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from neumeta.config.profiles import load_profile  # noqa: E402
 from neumeta.experiments.segmentation.models import datasets, labels, train_model  # noqa: E402
-from neumeta.hardware.machine import describe_machine  # noqa: E402
 from neumeta.models.unet import FULL_WIDTH, output_stride  # noqa: E402
 from neumeta.segmentation.predict import predict_confusions  # noqa: E402
 from neumeta.segmentation.trunk import channels_last_copy  # noqa: E402
-from neumeta.store.atomic import atomic_write  # noqa: E402
-from neumeta.store.results import RESULTS_ROOT  # noqa: E402
-from neumeta.tooling.pipeline import git_state  # noqa: E402
+from neumeta.tooling.bench_table import store  # noqa: E402
 
 
 def pixels_moved(a, b):
@@ -64,12 +60,7 @@ def main():
                          pixels=int(conf["default"].sum()),
                          pixels_changing_class=pixels_moved(conf["default"], conf["channels_last"])))
     table = pd.DataFrame(rows)
-    machine, git = describe_machine(), git_state([])
-    table["cpu_model"], table["torch_threads"] = machine.get("cpu_model"), 1
-    table["commit"], table["date"] = str(git.get("commit"))[:10], dt.date.today().isoformat()
-    path = RESULTS_ROOT / args.profile / "benchmarks" / "segmentation_eval.csv"
-    with atomic_write(path, "w", newline="") as f:
-        table.to_csv(f, index=False)
+    store(table, args.profile, "segmentation_eval")
     print(table.drop(columns=["cpu_model", "commit", "date"]).round(3).to_string(index=False))
 
 

@@ -13,7 +13,6 @@ the folded channels-last copy, and how many predictions each copy changes agains
 """
 import argparse
 import copy
-import datetime as dt
 import statistics
 import sys
 import time
@@ -30,12 +29,9 @@ from neumeta.experiments.pretrained.base_models import resolve_data_root, train_
 from neumeta.experiments.whole.evaluate import spread_images  # noqa: E402
 from neumeta.experiments.whole.setting import setting  # noqa: E402
 from neumeta.experiments.whole.thin import thin_network  # noqa: E402
-from neumeta.hardware.machine import describe_machine  # noqa: E402
 from neumeta.method.folding import fuse_bn  # noqa: E402
 from neumeta.metrics import predict  # noqa: E402
-from neumeta.store.atomic import atomic_write  # noqa: E402
-from neumeta.store.results import RESULTS_ROOT  # noqa: E402
-from neumeta.tooling.pipeline import git_state  # noqa: E402
+from neumeta.tooling.bench_table import store  # noqa: E402
 
 
 def networks(P):
@@ -70,12 +66,7 @@ def main():
                          **{f"{f}_predictions_differing": int((preds["default"] != preds[f]).sum())
                             for f in ("channels_last", "folded_channels_last")}))
     table = pd.DataFrame(rows)
-    machine, git = describe_machine(), git_state([])
-    table["cpu_model"], table["torch_threads"] = machine.get("cpu_model"), 1
-    table["commit"], table["date"] = str(git.get("commit"))[:10], dt.date.today().isoformat()
-    path = RESULTS_ROOT / args.profile / "benchmarks" / "whole_eval.csv"
-    with atomic_write(path, "w", newline="") as f:
-        table.to_csv(f, index=False)
+    store(table, args.profile, "whole_eval")
     print(table.drop(columns=["cpu_model", "commit", "date"]).round(3).to_string(index=False))
 
 

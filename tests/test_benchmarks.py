@@ -87,3 +87,14 @@ def test_where_the_time_goes_names_each_notebooks_minutes_and_slowest_cell(monke
     lines = [line for line in block.splitlines() if line.startswith("| `")]
     assert "`90_b`" in lines[0] and "10.0" in lines[0] and "Score: `x = score_all(P)`" in lines[0] and "90 %" in lines[0]
     assert "`00_a`" in lines[1] and "…" in lines[1] and "10.5 min of notebook time in all" in block
+
+
+def test_a_benchmark_table_is_stored_with_the_machine_and_commit_that_measured_it(monkeypatch, tmp_path):
+    from neumeta.tooling import bench_table
+    monkeypatch.setattr(bench_table, "RESULTS_ROOT", tmp_path)
+    (tmp_path / "cpu" / "benchmarks").mkdir(parents=True)
+    path = bench_table.store(pd.DataFrame([dict(network="a", ratio=1.5)]), "cpu", "demo")
+    stored = pd.read_csv(path)
+    assert path == tmp_path / "cpu" / "benchmarks" / "demo.csv"
+    assert list(stored.columns) == ["network", "ratio", "cpu_model", "torch_threads", "commit", "date"]
+    assert stored.ratio[0] == 1.5 and stored.torch_threads[0] >= 1
