@@ -3,9 +3,10 @@
 Each lane is a pipeline process of its own running one notebook at a time on ``cores // jobs`` torch threads
 (two one-thread runs finish more work than one two-thread run on these machines). A notebook starts once every
 notebook it reads has finished in this run: what it reads is what its last run recorded (``meta.json``,
-``upstream``); a notebook that never ran waits for every notebook before it. Among those ready, the one heading the longest chain of
-work still to come starts first (its last run's time plus the longest chain of notebooks waiting for it): a short
-notebook that a long one waits for goes before a longer one that nothing waits for. Memory decides too: notebooks run side by side only while their recorded peaks
+``upstream``); a notebook that never ran waits for every notebook before it. Among those ready, the one heading
+the longest chain of work still to come starts first (its last run's time plus the longest chain of notebooks
+waiting for it): a short notebook that a long one waits for goes before a longer one that nothing waits for.
+Memory decides too: notebooks run side by side only while their recorded peaks
 (``kernel_peak_rss_mib``) fit in 85 % of the machine's memory; one without a record runs alone. A notebook whose
 input failed is not run, and says so. A notebook that evaluates what an earlier one already merged (the same
 INR, width and draws: the run's cache, ``neumeta/store/run_cache.py``) waits for it too (``SHARES_WITH``), so the
