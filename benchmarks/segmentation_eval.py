@@ -25,7 +25,7 @@ from neumeta.config.profiles import load_profile  # noqa: E402
 from neumeta.experiments.segmentation.models import datasets, labels, train_model  # noqa: E402
 from neumeta.models.unet import FULL_WIDTH, output_stride  # noqa: E402
 from neumeta.segmentation.predict import predict_confusions  # noqa: E402
-from neumeta.segmentation.trunk import channels_last_copy  # noqa: E402
+from neumeta.hardware.layout import channels_last_copy  # noqa: E402
 from neumeta.tooling.bench_table import store  # noqa: E402
 
 

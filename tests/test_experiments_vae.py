@@ -104,3 +104,23 @@ def test_a_width_no_baseline_shares_has_no_iwae_row(mnist_test):
     assert set(out["per_image"]["mnist", "l1", 16]) == {"neg_elbo", "mse"}
     full = per_image_metrics(model, mnist_test, "bernoulli", 2, 5, seed=0)
     assert out["rows"][0]["mean"] == pytest.approx(full["neg_elbo"].mean())
+
+
+def test_a_network_met_again_is_scored_once_with_the_same_numbers(mnist_test, monkeypatch):
+    import neumeta.experiments.vae.scoring as scoring
+    torch.manual_seed(0)
+    base = build_model("vae-mnist").eval()
+    context = scoring_context("mnist", base, mnist_test, P)
+    calls = []
+    real = scoring.per_image_metrics
+    monkeypatch.setattr(scoring, "per_image_metrics", lambda *a, **k: calls.append(1) or real(*a, **k))
+    out = dict(rows=[], per_image={}, figure6={}, iwae={})
+    score(context, "l1", 32, base, out, P)
+    again = build_model("vae-mnist").eval()
+    again.load_state_dict(base.state_dict())  # another object, the same network
+    score(context, "l2", 32, again, out, P)
+    assert len(calls) == 1
+    assert np.array_equal(out["iwae"]["mnist|l1|h=32"], out["iwae"]["mnist|l2|h=32"])
+    assert out["iwae"]["mnist|l1|h=32"] is not out["iwae"]["mnist|l2|h=32"]  # copies: one may be changed alone
+    score(context, "l2", 16, build_model("vae-mnist", width=16).eval(), out, P)  # another network: scored
+    assert len(calls) == 2

@@ -64,3 +64,18 @@ def test_bad_width_gets_one_clear_error(bad):
 def test_unknown_architecture():
     with pytest.raises(ValueError, match="unknown architecture"):
         build_model("vgg16")
+
+
+def test_the_channels_last_copy_predicts_as_the_network_and_leaves_it_as_it_was():
+    import torch
+    from neumeta.hardware.layout import channels_last_copy
+    from neumeta.models import build_model
+    torch.manual_seed(0)
+    net = build_model("resnet20", num_classes=10).train()
+    x = torch.randn(4, 3, 32, 32)
+    fast = channels_last_copy(net)
+    assert not fast.training and net.training  # the copy is in eval mode, the network untouched
+    assert fast.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    assert net.conv1.weight.is_contiguous() and fast.conv1.weight is not net.conv1.weight
+    with torch.no_grad():
+        assert torch.allclose(fast(x), net.eval()(x), atol=1e-5)

@@ -109,28 +109,43 @@ def test_stored_predictions_on_other_images_are_one_clear_error(monkeypatch):
         evaluate.labels_of(P, "mnist", {"40": {"mnist|labels": labels[::-1]}})
 
 
-def test_the_iwae_at_the_figure7_k_is_read_and_a_larger_k_is_scored(monkeypatch):
+def test_the_iwae_at_the_figure7_k_is_read_and_a_larger_k_adds_only_the_new_draws(monkeypatch):
     import numpy as np
     from neumeta.experiments.seeds import evaluate
-    P = {"vae_iwae_k": 1000, "vae_iwae_images": 3, "seed_study_iwae_images": 2}
+    P = {"vae_iwae_k": 1000, "vae_iwae_images": 3, "seed_study_iwae_images": 2, "seed": 0}
     scored = {("NeuMeta", 32): np.array([[1.0, 2.0, 7.0], [3.0, 4.0, 8.0]]), ("NeuMeta", 48): np.zeros((2, 3)),
               ("Individual", 32): np.array([[5.0, 6.0, 9.0]])}
     calls = []
 
-    def fake_iwae(P, seeds, widths, k=None, images=None):
-        calls.append((seeds, widths, k, images))
-        return {("NeuMeta", w): np.full((1, images), float(k)) for w in widths}
+    def fake_iwae(P, seeds, widths, k=None, images=None, draws_seed=None):
+        calls.append((seeds, widths, k, images, draws_seed))
+        return {(m, w): np.full((1, images), float(k)) for m in ("NeuMeta", "Individual") for w in widths}
 
     monkeypatch.setattr(evaluate, "vae_iwae", fake_iwae)
     by_k = evaluate.vae_iwae_by_k(P, [32], [1000, 5000], scored)
-    assert calls == [([0], [32], 5000, 2)]  # the larger k on the first seed_study_iwae_images only
+    # the larger k: only its 4000 new draws, from another seed than the committed draws, on the first images only
+    assert len(calls) == 1 and calls[0][:4] == ([0], [32], 4000, 2) and calls[0][4] != P["seed"]
     assert sorted(by_k[1000]) == [("Individual", 32), ("NeuMeta", 32)]
     assert np.array_equal(by_k[1000]["NeuMeta", 32], [[1.0, 2.0]])
-    assert np.array_equal(by_k[5000]["NeuMeta", 32], [[5000.0, 5000.0]])
+    assert np.allclose(by_k[5000]["NeuMeta", 32], evaluate.pooled_iwae([[1.0, 2.0]], 1000, [[4000.0, 4000.0]], 4000))
     assert evaluate.vae_iwae_by_k(dict(P, seed_study_iwae_images=0), [32], [1000], scored)[1000]["NeuMeta", 32].shape \
         == (1, 3)  # 0: every image
     with pytest.raises(ValueError, match="exceeds vae_iwae_images"):
         evaluate.vae_iwae_by_k(dict(P, seed_study_iwae_images=4), [32], [1000], scored)
+
+
+def test_pooled_iwae_is_the_estimate_of_all_the_draws_together():
+    import numpy as np
+    import torch
+    from neumeta.experiments.seeds.evaluate import pooled_iwae
+    log_w = torch.randn(5000, 7, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 30 - 150
+
+    def iwae(w):  # -log p(x) of these draws' log-weights
+        return (np.log(len(w)) - torch.logsumexp(w, 0)).numpy()
+
+    pooled = pooled_iwae(iwae(log_w[:1000]), 1000, iwae(log_w[1000:]), 4000)
+    assert np.allclose(pooled, iwae(log_w), rtol=0, atol=1e-9)
+    assert not np.allclose(pooled_iwae(iwae(log_w[:1000]), 4000, iwae(log_w[1000:]), 1000), iwae(log_w), atol=1e-3)
 
 
 def test_the_vae_seed_0_is_read_from_notebook_50_and_only_the_other_seeds_are_scored(monkeypatch):

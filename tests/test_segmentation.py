@@ -233,8 +233,9 @@ def _stop():
 def test_the_trunk_gives_the_whole_networks_predictions_at_every_width(depth, cache_bytes):
     """Scoring through the shared trunk equals running each whole network (both channels-last), for the base and a
     narrowed one, with the split's features kept and (a split too large to keep) recomputed per network."""
+    from neumeta.hardware.layout import channels_last_copy
     from neumeta.models.unet import set_block_width
-    from neumeta.segmentation.trunk import UNetTrunk, channels_last_copy
+    from neumeta.segmentation.trunk import UNetTrunk
     test = get_dataset("camvid", "test", root=FIXTURES, transform="eval")
     decoder = (16, 8, 8, 8) if depth == 4 else (16, 16, 8, 8, 8)
     base = unet_resnet18(11, encoder_depth=depth, decoder_channels=decoder).eval()

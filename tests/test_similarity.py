@@ -233,3 +233,18 @@ def test_the_shared_trunk_path_gives_each_widths_whole_pass_bitwise_and_refuses_
     measured = measure_families(pair, test, batch_size=16)
     assert measured["KD"]["accuracy"][64] == measured["Individual"]["accuracy"][64]
     assert measured["NeuMeta"]["max_abs_diff"]["before block"][16] == 0.0
+
+
+def test_the_fast_cka_centres_first_and_keeps_both_estimates_to_float64s_within_1e_6():
+    g = torch.Generator().manual_seed(0)
+    # ReLU-like features: all positive with a large mean, where an uncentred float32 product would cancel badly
+    x = torch.relu(torch.randn(2000, 300, generator=g) + 2.0)
+    y = torch.relu(x[:, :200] * 0.5 + torch.randn(2000, 200, generator=g) + 1.0)
+    slow = cka_estimates(x, y)
+    fast = cka_estimates(CKAFeatures(x, fast=True), y)  # the raw side joins the fast one's kind
+    for k in ("biased", "unbiased"):
+        assert abs(float(fast[k]) - float(slow[k])) < 1e-6 and 0.05 < float(slow[k]) < 0.999
+    itself = cka_estimates(CKAFeatures(x, fast=True), x)
+    assert abs(float(itself["biased"]) - 1) < 1e-6
+    with pytest.raises(ValueError, match="of one kind"):
+        cka_estimates(CKAFeatures(x, fast=True), CKAFeatures(y))

@@ -191,13 +191,14 @@ def test_stage_by_stage_narrows_one_stage_and_keeps_the_others_at_full_width():
     class Recording:
         asked = []
 
-        def network(self, widths, samples):
+        def network(self, widths, **merge):
             self.asked.append(dict(widths))
             return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 10))
 
     x, y = torch.zeros(8, 3, 32, 32), torch.arange(8) % 10
     meta = Recording()
-    table = stage_by_stage(meta, RESNET20, torch.utils.data.TensorDataset(x, y), 0.5, samples=1)
+    table = stage_by_stage(meta, RESNET20, torch.utils.data.TensorDataset(x, y), 0.5,
+                           {"whole_merge_points": 0, "inr_eval_samples": 1})
     assert list(table.stage) == ["layer1", "layer2", "layer3"]
     full, narrow = block_widths(0.0, RESNET20), block_widths(0.5, RESNET20)
     for stage, widths in zip(table.stage, meta.asked):

@@ -254,6 +254,7 @@ SCHEMA = {
     "whole_prune_criteria": Rule("choice", choices=CRITERIA, many=True, min_len=1),
     "whole_limit_train": _int(0),
     "whole_test_images": _int(0),
+    "whole_merge_points": _int(0, 16),
 }
 
 

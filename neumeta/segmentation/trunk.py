@@ -13,10 +13,10 @@ Every network runs on a channels-last copy (``channels_last_copy``): about 1.3x 
 measures both). ``shared_trunk`` keeps the last two trunks built, so the networks of one base met in several places
 (the base U-Net, its pruned networks, its block off) share one.
 """
-import copy
 
 import torch
 
+from neumeta.hardware.layout import channels_last_copy
 from neumeta.progress import progress
 from neumeta.segmentation.metrics import confusions
 from neumeta.segmentation.predict import batches, pad_to
@@ -75,12 +75,6 @@ def _features_before_block(encoder, x):
     features.append(x)
     features.append(encoder.layer3[0](x))
     return features
-
-
-def channels_last_copy(net):
-    """An eval-mode copy of ``net`` in the channels-last memory format (``net`` itself is left as it is: pruning and
-    fine-tuning read it)."""
-    return copy.deepcopy(net).eval().to(memory_format=torch.channels_last)
 
 
 def trunk_modules(net):

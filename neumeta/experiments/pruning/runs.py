@@ -3,7 +3,6 @@
 The criteria are ``neumeta.baselines.pruning``'s; here they run on the part NeuMeta resizes, from the same base
 model, without fine-tuning (the paper's protocol) or, for the labelled extra variant, with a short fine-tune.
 """
-import copy
 
 import torch
 
@@ -13,6 +12,7 @@ from neumeta.evaluation.eval_sets import eval_set
 from neumeta.evaluation.trunk import TrunkFeatures, has_shared_trunk
 from neumeta.experiments.pretrained.base_models import (INPUT_SHAPES, TEST_SPLIT, WeightsNotAvailableError,
                                                         imagenet_resnet18, resolve_data_root, train_base_model)
+from neumeta.hardware.layout import channels_last_copy
 from neumeta.metrics import accuracy_of, count_flops, count_parameters, predict
 from neumeta.seed import seed_everything
 from neumeta.store.run_cache import fingerprint
@@ -89,5 +89,5 @@ def _predictions(panel, network, from_trunk):
     key = fingerprint([repr(network), network.state_dict()])
     if key not in memo:  # a full pass runs on a channels-last copy: faster on a CPU, the same predictions
         memo[key] = panel["trunk"].predict(network) if from_trunk else predict(
-            copy.deepcopy(network).eval().to(memory_format=torch.channels_last), panel["test"])
+            channels_last_copy(network), panel["test"])
     return memo[key]

@@ -137,15 +137,16 @@ def _vae_models(P, seeds, widths, have):
     return models
 
 
-def vae_iwae(P, seeds, widths, k=None, stored=None, images=None):
+def vae_iwae(P, seeds, widths, k=None, stored=None, images=None, draws_seed=None):
     """``{(method, width): [seeds, images]}`` of the importance-weighted -log p(x) with ``k`` draws (default
     ``vae_iwae_k``) on the first ``images`` (default ``vae_iwae_images``) test images, the same draws for every
-    model. Seed 0 at ``vae_iwae_k`` is read from ``stored`` (``stored_seed0_iwae``: notebook 50's arrays) where it
-    holds it, else scored here."""
+    model (from ``draws_seed``, default the profile's ``seed``). Seed 0 at ``vae_iwae_k`` with the profile's draws is
+    read from ``stored`` (``stored_seed0_iwae``: notebook 50's arrays) where it holds it, else scored here."""
     k, images = k or P["vae_iwae_k"], images or P["vae_iwae_images"]
+    draws_seed = P["seed"] if draws_seed is None else draws_seed
     order = [("NeuMeta", w) for w in widths] + [("Individual", w) for w in widths]  # Figure 7's rows, seeds in order
     have = {}
-    if k == P["vae_iwae_k"] and images == P["vae_iwae_images"]:
+    if k == P["vae_iwae_k"] and images == P["vae_iwae_images"] and draws_seed == P["seed"]:
         for method, w in order:
             values = (stored or {}).get(iwae_label("mnist", method, w))
             if values is not None and len(values) == images:
@@ -154,24 +155,37 @@ def vae_iwae(P, seeds, widths, k=None, stored=None, images=None):
     scored = dict(have)
     for (method, w, seed), model in progress(_vae_models(P, seeds, widths, have).items(), desc="VAE decoders"):
         scored[method, w, seed] = per_image_metrics(model, test_x, vae.likelihood("mnist"), k, images,
-                                                    seed=P["seed"])["iwae"]
+                                                    seed=draws_seed)["iwae"]
     return {(method, w): np.stack([scored[method, w, s] for s in seeds if (method, w, s) in scored])
             for method, w in order if any((method, w, s) in scored for s in seeds)}
+
+
+def pooled_iwae(nll_a, k_a, nll_b, k_b):
+    """The IWAE -log p(x) of ``k_a + k_b`` draws from two estimates on independent draws: each estimate is
+    log k - logsumexp(log w) of its own draws, so their log-weight sums add exactly."""
+    log_sum = np.logaddexp(np.log(k_a) - np.asarray(nll_a, np.float64), np.log(k_b) - np.asarray(nll_b, np.float64))
+    return np.log(k_a + k_b) - log_sum
 
 
 def vae_iwae_by_k(P, widths, ks, scored):
     """``{k: {(method, width): [1, images]}}`` of seed 0 at ``widths`` for each k of ``ks``, on the first
     ``seed_study_iwae_images`` of the IWAE's images (0: all). At ``vae_iwae_k`` the values are ``scored``'s
     (``vae_iwae``'s output, seed 0 first) rather than computed again: same models, images and draws, so the same
-    numbers."""
+    numbers. Each larger k keeps the draws of the k before it and adds ``k - previous`` new ones (their own
+    generator seed, so independent): nested estimates, as a convergence curve reads them, and the draws already
+    made are not drawn again."""
     images = P["seed_study_iwae_images"] or P["vae_iwae_images"]
     if images > P["vae_iwae_images"]:
         raise ValueError(f"seed_study_iwae_images = {images} exceeds vae_iwae_images = {P['vae_iwae_images']}: the "
                          f"convergence check compares estimates on the IWAE's own images")
-    by_k = {}
-    for k in ks:
+    by_k, previous = {}, None
+    for step, k in enumerate(sorted(set(ks))):
         if k == P["vae_iwae_k"]:
             by_k[k] = {key: v[:1, :images] for key, v in scored.items() if key[1] in widths}
-        else:
-            by_k[k] = vae_iwae(P, [0], widths, k=k, images=images)
+        else:  # every step's draws from their own seeds: 3 generators per seed (per_image_metrics)
+            more = k - previous if previous else k
+            extra = vae_iwae(P, [0], widths, k=more, images=images, draws_seed=P["seed"] + 3 * (step + 1))
+            by_k[k] = extra if not previous else {
+                key: pooled_iwae(by_k[previous][key], previous, extra[key], more) for key in extra}
+        previous = k
     return by_k

@@ -28,7 +28,7 @@ def seeds(profile="cpu"):
         "every seed:", "", pages.markdown(_rows(f5[f5.verdict != "holds at every seed"]), header), "",
         "**Figure 7 (MNIST VAE)**, importance-weighted −log p(x) in nats (lower is better):", "",
         pages.markdown(_rows(f7), header), "", f"**How converged the IWAE estimate is** (the same {conv.images.iloc[0]:,} test "
-        "images at every k):", "",
+        "images at every k, each k's draws those of the smaller k and new ones):", "",
         pages.markdown(k_rows, ["model", "decoder width", "k", "−log p(x) (nats)", "minus the smallest k [95 % CI]"]),
         "",
         f"![Intervals](../../figures/{profile}/{NOTEBOOK}/seed_intervals.png)", "",

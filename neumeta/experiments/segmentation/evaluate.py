@@ -13,10 +13,11 @@ from neumeta.baselines.pruning import calibration_batches
 from neumeta.experiments.segmentation import pruning
 from neumeta.experiments.segmentation.models import datasets, labels
 from neumeta.experiments.segmentation.slimmable import plain_unet, recalibrate
+from neumeta.hardware.layout import channels_last_copy
 from neumeta.models.unet import FULL_WIDTH
 from neumeta.progress import progress
 from neumeta.segmentation.predict import predict_confusions, predict_masks
-from neumeta.segmentation.trunk import UNetTrunk, channels_last_copy, shared_trunk
+from neumeta.segmentation.trunk import UNetTrunk, shared_trunk
 from neumeta.training.segmentation import combo_loss
 
 

@@ -4,6 +4,7 @@ from neumeta.experiments.vae.comparison import summary_rows
 from neumeta.experiments.vae.evaluate import decoded_images, latent_grid, per_image_metrics, reconstructions
 from neumeta.experiments.vae.experiment import SPECS, likelihood
 from neumeta.metrics import count_parameters
+from neumeta.store.run_cache import fingerprint
 
 
 def iwae_label(dataset, method, width):
@@ -34,7 +35,7 @@ def score(context, method, width, model, out, P):
     # the IWAE estimate (a thousand decoder passes per image) at the widths of vae_iwae_widths (the paper's, in the cpu
     # profile: most of the notebook's time); every other width keeps the two one-draw metrics
     iwae_images = P["vae_iwae_images"] if width in context["iwae_at"] else 0
-    metrics = per_image_metrics(model, test, context["likelihood"], P["vae_iwae_k"], iwae_images, seed=P["seed"])
+    metrics = _metrics_once(context, model, iwae_images, P)
     out["rows"].extend(summary_rows(dataset, method, width, context["full"], count_parameters(model),
                                     context["base_params"], metrics))
     if width in context["compared"]:
@@ -44,3 +45,15 @@ def score(context, method, width, model, out, P):
     if width in context["shown"] and method in ("NeuMeta", "l1"):
         out["figure6"][f"{dataset}|{method}|d={width}|samples"] = decoded_images(model, context["z"])
         out["figure6"][f"{dataset}|{method}|d={width}|recon"] = reconstructions(model, test[:P["vae_grid_size"]])
+
+
+def _metrics_once(context, model, iwae_images, P):
+    """``per_image_metrics`` of ``model``, computed once per distinct network: its draws come from its own seeded
+    generators, so a network met again (every criterion at full width is the base VAE; L1 and L2 often keep the
+    same channels) gets the same numbers, copied instead of recomputed (an IWAE estimate is seconds)."""
+    memo = context.setdefault("scored", {})
+    key = fingerprint([repr(model), model.state_dict(), iwae_images])
+    if key not in memo:
+        memo[key] = per_image_metrics(model, context["test"], context["likelihood"], P["vae_iwae_k"], iwae_images,
+                                      seed=P["seed"])
+    return {name: values.copy() for name, values in memo[key].items()}

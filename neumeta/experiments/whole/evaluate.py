@@ -10,6 +10,7 @@ from neumeta.experiments.whole.inr import network_at
 from neumeta.experiments.whole.pruning import prune_all_blocks
 from neumeta.experiments.whole.setting import block_widths, setting
 from neumeta.experiments.whole.thin import thin_network
+from neumeta.hardware.layout import channels_last_copy
 from neumeta.method.folding import fuse_bn
 from neumeta.metrics import accuracy_of, count_flops, count_parameters, predict
 from neumeta.progress import progress
@@ -36,7 +37,7 @@ def score(net, test):
     before them, in the channels-last memory format (faster on a CPU, the same predictions:
     ``benchmarks/whole_eval.py`` measures all three); ``net`` itself is left as it is (pruning and fine-tuning read
     it, and its size counts its BatchNorms)."""
-    fast = fuse_bn(net).to(memory_format=torch.channels_last)
+    fast = channels_last_copy(fuse_bn(net))
     preds, _ = predict(fast, test)
     return preds, size_of(net)
 
@@ -48,16 +49,25 @@ def unfolded_size(gamma, s):
         return size_of(thin_network(gamma, s))
 
 
+def merge_of(P):
+    """How NeuMeta's networks merge their weights: ``whole_merge_points`` n > 0, the deterministic n x n
+    Gauss-Legendre rule (the clean point weighted 1 / ``inr_eval_samples``; not a paper number, this table is
+    beyond the paper), 0 the K-sample merge with K = ``inr_eval_samples``."""
+    n = P["whole_merge_points"]
+    rule = ("gauss-legendre", n) if n else "mc"
+    return {"rule": rule, "samples": P["inr_eval_samples"]}
+
+
 def score_neumeta(rows, meta, followup, test, P):
-    """``rows[(method, gamma)] = (predictions, size)`` of both recipes at every evaluated gamma (K-sample merge);
+    """``rows[(method, gamma)] = (predictions, size)`` of both recipes at every evaluated gamma (``merge_of``);
     ``followup``: the follow-up recipe's ``(meta, scales_and_head)``, or None."""
-    s = setting(P)
+    s, merge = setting(P), merge_of(P)
     for gamma in progress(P["whole_eval_gammas"], desc="NeuMeta gammas"):
         size = unfolded_size(gamma, s)
-        preds, _ = score(network_at(meta, gamma, s, samples=P["inr_eval_samples"]), test)
+        preds, _ = score(network_at(meta, gamma, s, **merge), test)
         rows["NeuMeta (paper recipe)", gamma] = preds, size
         if followup is not None:
-            preds, _ = score(followup_network(*followup, gamma, s, samples=P["inr_eval_samples"]), test)
+            preds, _ = score(followup_network(*followup, gamma, s, **merge), test)
             rows["NeuMeta (follow-up recipe)", gamma] = preds, size
     return rows
 
@@ -86,14 +96,14 @@ def score_pruning(rows, base, train, train_plain, test, P):
     return rows
 
 
-def stage_by_stage(meta, s, test, gamma, samples):
+def stage_by_stage(meta, s, test, gamma, P):
     """The paper recipe's network with one stage's generated blocks at ``gamma``'s widths and every other block at
-    full width, for each stage (K-sample merge): where the all-blocks network loses its accuracy."""
+    full width, for each stage (``merge_of``): where the all-blocks network loses its accuracy."""
     full, narrow = block_widths(0.0, s), block_widths(gamma, s)
     rows = []
     for stage in dict.fromkeys(b.split(".")[0] for b in s.blocks):
         widths = {b: narrow[b] if b.split(".")[0] == stage else full[b] for b in s.blocks}
-        preds, _ = score(meta.network(widths, samples=samples), test)
+        preds, _ = score(meta.network(widths, **merge_of(P)), test)
         rows.append(dict(stage=stage, gamma=gamma, widths=",".join(str(widths[b]) for b in s.blocks),
                          accuracy=accuracy_of(torch.as_tensor(preds), test.tensors[1])))
     return pd.DataFrame(rows)

@@ -66,17 +66,26 @@ def _stage_line(stages, scores):
             f"full width: {pages.number(acc.get((REFERENCE, 0.0)))} %.", ""]
 
 
+def _merge_words(P):
+    n = P["whole_merge_points"]
+    return (f"NeuMeta's weights by the deterministic {n} × {n} Gauss-Legendre merge, not the paper's K = "
+            f"{P['inr_eval_samples']} sample merge (checked against it: `results/{P['profile']}/benchmarks/"
+            f"changes_92_whole_network.csv`)" if n else f"NeuMeta's weights by the K = {P['inr_eval_samples']} merge")
+
+
 def whole(profile="cpu"):
     """Accuracy of every row at every gamma, the whole network's size, and NeuMeta's paired margins."""
     scores = pages.stored(profile, NOTEBOOK, "whole_scores.csv")
     comparisons = pages.stored(profile, NOTEBOOK, "whole_comparisons.csv", columns=("verdict",))
     stored = pages.stored(profile, NOTEBOOK, "whole_stored_params.csv")
     rows = [[r.approach, pages.count(r.stored_params), r.serves] for r in stored.itertuples()]
-    s = setting(load_profile(profile))
+    P = load_profile(profile)
+    s = setting(P)
     return "\n".join([
         f"![Accuracy against whole-network parameters]"
         f"(../../figures/{profile}/{NOTEBOOK}/whole_accuracy_vs_params.png)",
-        "", f"**Test accuracy (%)** at every compression ratio γ of every block ({NAMES[s.dataset]} test set):", "",
+        "", f"**Test accuracy (%)** at every compression ratio γ of every block ({NAMES[s.dataset]} test set; "
+        f"{_merge_words(P)}):", "",
         _accuracy_table(scores), "", "**Each NeuMeta recipe against each row at the same γ** (points, paired 95 % "
         "interval over test images):", "", *_verdict_lines(comparisons), "",
         "**Does the follow-up's claim hold here?** (it reports the paper's recipe effective only for the final layers, "
