@@ -98,3 +98,35 @@ def test_a_benchmark_table_is_stored_with_the_machine_and_commit_that_measured_i
     assert path == tmp_path / "cpu" / "benchmarks" / "demo.csv"
     assert list(stored.columns) == ["network", "ratio", "cpu_model", "torch_threads", "commit", "date"]
     assert stored.ratio[0] == 1.5 and stored.torch_threads[0] >= 1
+
+
+def test_the_runs_of_a_checkout_are_added_up_only_when_each_is_of_its_commit_on_this_machine(monkeypatch, tmp_path):
+    import json
+    import subprocess
+    tool = _time_command(monkeypatch, tmp_path / "results")
+    old = tmp_path / "old"
+    old.mkdir()
+    env = dict(GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b", GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@b")
+    for cmd in (["git", "init", "-q"], ["git", "commit", "-q", "--allow-empty", "-m", "old"]):
+        subprocess.run(cmd, cwd=old, check=True, env={**env, "PATH": "/usr/bin:/bin"})
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=old, capture_output=True, text=True).stdout.strip()
+    from neumeta.hardware.machine import describe_machine
+    cpu = describe_machine()["cpu_model"]
+
+    def run(name, seconds, commit=sha, model=cpu):
+        folder = old / "results" / "cpu" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "meta.json").write_text(json.dumps(dict(duration_seconds=seconds, git=dict(commit=commit, dirty=False),
+                                                          machine=dict(cpu_model=model))))
+    run("00_a", 10.0)
+    run("10_b", 32.5)
+    assert tool.main(["--sum-of-runs", "--checkout", str(old), "--name", "before"]) == 0
+    row = pd.read_csv(tmp_path / "results" / "cpu" / "benchmarks" / "commands.csv", dtype={"commit": str}).iloc[0]
+    assert row.command == "before" and row.seconds == 42.5 and row.commit == sha[:10]
+    run("20_c", 5.0, commit="f" * 40)  # a run of other code: nothing recorded
+    try:
+        tool.main(["--sum-of-runs", "--checkout", str(old), "--name", "before"])
+    except SystemExit as stop:
+        assert "20_c" in str(stop.code)
+    else:
+        raise AssertionError("a run of another commit was added")
