@@ -15,6 +15,17 @@ def _time_command(monkeypatch, tmp_path):
     return module
 
 
+def _old_checkout(tmp_path):
+    """``(folder, commit)`` of a one-commit git repository standing in for an older checkout."""
+    import subprocess
+    old = tmp_path / "old"
+    old.mkdir()
+    env = dict(GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b", GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@b")
+    for cmd in (["git", "init", "-q"], ["git", "commit", "-q", "--allow-empty", "-m", "old"]):
+        subprocess.run(cmd, cwd=old, check=True, env={**env, "PATH": "/usr/bin:/bin"})
+    return old, subprocess.run(["git", "rev-parse", "HEAD"], cwd=old, capture_output=True, text=True).stdout.strip()
+
+
 def test_a_command_that_succeeds_is_recorded_once_and_a_failure_leaves_the_table(monkeypatch, tmp_path):
     tool = _time_command(monkeypatch, tmp_path)
     table = tmp_path / "cpu" / "benchmarks" / "commands.csv"
@@ -28,14 +39,8 @@ def test_a_command_that_succeeds_is_recorded_once_and_a_failure_leaves_the_table
 
 
 def test_a_command_timed_in_another_checkout_records_that_checkouts_commit(monkeypatch, tmp_path):
-    import subprocess
     tool = _time_command(monkeypatch, tmp_path / "results")
-    old = tmp_path / "old"
-    old.mkdir()
-    env = dict(GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b", GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@b")
-    for cmd in (["git", "init", "-q"], ["git", "commit", "-q", "--allow-empty", "-m", "old"]):
-        subprocess.run(cmd, cwd=old, check=True, env={**env, "PATH": "/usr/bin:/bin"})
-    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=old, capture_output=True, text=True).stdout.strip()
+    old, sha = _old_checkout(tmp_path)
     assert tool.main(["test -f marker || touch marker", "--checkout", str(old), "--name", "before"]) == 0
     assert (old / "marker").exists()  # it ran there
     row = pd.read_csv(tmp_path / "results" / "cpu" / "benchmarks" / "commands.csv", dtype={"commit": str}).iloc[0]
@@ -102,14 +107,8 @@ def test_a_benchmark_table_is_stored_with_the_machine_and_commit_that_measured_i
 
 def test_the_runs_of_a_checkout_are_added_up_only_when_each_is_of_its_commit_on_this_machine(monkeypatch, tmp_path):
     import json
-    import subprocess
     tool = _time_command(monkeypatch, tmp_path / "results")
-    old = tmp_path / "old"
-    old.mkdir()
-    env = dict(GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@b", GIT_COMMITTER_NAME="a", GIT_COMMITTER_EMAIL="a@b")
-    for cmd in (["git", "init", "-q"], ["git", "commit", "-q", "--allow-empty", "-m", "old"]):
-        subprocess.run(cmd, cwd=old, check=True, env={**env, "PATH": "/usr/bin:/bin"})
-    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=old, capture_output=True, text=True).stdout.strip()
+    old, sha = _old_checkout(tmp_path)
     from neumeta.hardware.machine import describe_machine
     cpu = describe_machine()["cpu_model"]
 
