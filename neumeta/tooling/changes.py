@@ -7,7 +7,8 @@ per-image confusion matrices, ``[n, C, C]`` of a segmentation model, the mean Io
 A prediction array that is identical in both is counted, not listed; one that differs gets a row: the accuracy at
 ``--against`` and now, their difference (now minus then) with its paired bootstrap interval, and the verdict. A
 changed number whose interval contains 0 reads the same ("within noise"). Writes
-``results/<profile>/benchmarks/changes_<notebook>.csv`` atomically and prints the summary.
+``results/<profile>/benchmarks/changes_<notebook>.csv`` atomically (``--suffix s``: ``changes_<notebook>_<s>.csv``,
+so a check against another commit keeps the earlier file) and prints the summary.
 """
 import argparse
 import io
@@ -78,6 +79,7 @@ def main(argv=None):
     parser.add_argument("--profile", default="cpu")
     parser.add_argument("--notebook", required=True, help="e.g. 70_ablations")
     parser.add_argument("--against", required=True, help="the commit whose stored predictions are the old ones")
+    parser.add_argument("--suffix", default="", help="written to changes_<notebook>_<suffix>.csv")
     args = parser.parse_args(argv)
     folder = RESULTS_ROOT / args.profile / args.notebook
     files = sorted(folder.glob("*.npz"))
@@ -93,7 +95,7 @@ def main(argv=None):
         rows += found
         identical += same
     table = pd.DataFrame(rows, columns=COLUMNS)
-    out = RESULTS_ROOT / args.profile / "benchmarks" / f"changes_{args.notebook}.csv"
+    out = RESULTS_ROOT / args.profile / "benchmarks" / f"changes_{args.notebook}{'_' + args.suffix if args.suffix else ''}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out, "w") as f:
         table.to_csv(f, index=False)
