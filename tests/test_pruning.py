@@ -99,3 +99,30 @@ def test_imagenet_resnet18_prunes_layer3_1_to_exactly_the_width(criterion, fixtu
     with torch.no_grad():
         assert pruned(x).shape == (4, 1000)
         assert torch.equal(prune_to_width(model, "resnet18", 256, criterion, example, batches)(x), model(x))
+
+
+@pytest.mark.parametrize("criterion", ["taylor", "hessian"])
+def test_gradient_criteria_score_as_with_every_weight_differentiated(criterion, fixtures_root, monkeypatch):
+    """``gradient_step`` differentiates only the pruned layers' weights (the groups' first members, all that
+    ``group_reduction="first"`` reads): the pruned network must be the one every weight's gradient gives."""
+    import neumeta.baselines.pruning as pruning
+
+    def every_weight(criterion, imp, model, forward, batches, loss_fn, pruned_layers):
+        if criterion == "taylor":
+            for p in model.parameters():
+                p.grad = torch.zeros_like(p)
+            for x, y in batches:
+                loss_fn(forward(x), y).backward()
+        else:
+            imp.zero_grad()
+            for x, y in batches:
+                imp.add_samples(model, pruning.per_sample_gradients(forward, model, x, y, loss_fn))
+
+    torch.manual_seed(0)
+    model = build_model("lenet").eval()
+    batches = _batches("lenet", fixtures_root)
+    restricted = prune_to_width(model, "lenet", 13, criterion, torch.zeros(1, *SHAPES["lenet"]), batches)
+    monkeypatch.setattr(pruning, "gradient_step", every_weight)
+    full = prune_to_width(model, "lenet", 13, criterion, torch.zeros(1, *SHAPES["lenet"]), batches)
+    a, b = restricted.state_dict(), full.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

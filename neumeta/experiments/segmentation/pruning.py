@@ -11,7 +11,7 @@ import torch.nn.functional as F
 import torch_pruning as tp
 from torch.utils.data import DataLoader
 
-from neumeta.baselines.pruning import NEEDS_GRADIENTS, importance, per_sample_gradients
+from neumeta.baselines.pruning import NEEDS_GRADIENTS, gradient_step, importance
 from neumeta.models.unet import block_width
 from neumeta.progress import progress
 
@@ -38,15 +38,7 @@ def prune_block(base, width, criterion, example_input, calibration, ignore, iter
     def loss(out, y):
         return F.cross_entropy(out, y, ignore_index=ignore)
     for _ in range(iterative_steps):
-        if criterion == "taylor":
-            for p in pruned.parameters():  # zeros, not None: torch-pruning scores every group
-                p.grad = torch.zeros_like(p)
-            for x, y in calibration:
-                loss(pruned(x), y).backward()
-        elif criterion == "hessian":
-            imp.zero_grad()
-            for x, y in calibration:
-                imp.add_samples(pruned, per_sample_gradients(pruned, pruned, x, y, loss))
+        gradient_step(criterion, imp, pruned, pruned, calibration, loss, [block.conv1])
         pruner.step()
     pruned.zero_grad(set_to_none=True)
     if block_width(pruned) != width:  # never report a point at a width other than the one asked for

@@ -7,7 +7,7 @@ import copy
 import torch
 import torch_pruning as tp
 
-from neumeta.baselines.pruning import NEEDS_GRADIENTS, importance, per_sample_gradients
+from neumeta.baselines.pruning import NEEDS_GRADIENTS, gradient_step, importance
 from neumeta.experiments.whole.setting import block_widths
 
 
@@ -31,15 +31,7 @@ def prune_all_blocks(base, gamma, s, criterion, example_input, calibration=(), i
     pruner = tp.pruner.MetaPruner(pruned, example_input, importance=imp, iterative_steps=iterative_steps,
                                   pruning_ratio_dict=ratios, pruning_ratio=0.0, ignored_layers=[pruned.fc])
     for _ in range(iterative_steps):
-        if criterion == "taylor":
-            for p in pruned.parameters():  # zeros, not None: torch-pruning scores every group
-                p.grad = torch.zeros_like(p)
-            for x, y in calibration:
-                torch.nn.functional.cross_entropy(pruned(x), y).backward()
-        elif criterion == "hessian":  # importance("hessian") is a HessianImportance
-            imp.zero_grad()
-            for x, y in calibration:
-                imp.add_samples(pruned, per_sample_gradients(pruned, pruned, x, y))
+        gradient_step(criterion, imp, pruned, pruned, calibration, torch.nn.functional.cross_entropy, list(ratios))
         pruner.step()
     pruned.zero_grad(set_to_none=True)
     if _inner_widths(pruned, s.blocks) != widths:  # never report a point at widths other than the ones asked for
