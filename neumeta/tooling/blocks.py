@@ -23,11 +23,18 @@ NOTEBOOK_ROLE = {
     "71_sampling": "Figure 10: one clean sample against the K-sample merge across widths, accuracy against K beside "
                    "the Gauss–Legendre rule",
     "90_segmentation": "the paper's segmentation table on CamVid: a U-Net whose encoder block NeuMeta resizes, against "
-                       "Individual and Slimmable U-Nets and torch-pruning, dataset-level mIoU with paired intervals",
+                       "Individual and Slimmable U-Nets, dataset-level mIoU with paired intervals",
     "91_seeds": "beyond the paper: more training seeds of the headline comparisons (Table 2, Figure 5 MNIST), each "
                 "reading's interval over seeds and test images and its verdict",
+
     "92_whole_network": "beyond the paper: one INR for all nine blocks of ResNet-20 (the paper's and the follow-up's "
-                        "recipes) against thin networks trained from scratch and global pruning, at every γ",
+                        "recipes) against thin networks trained from scratch, at every γ",
+    "93_seeds_vae": "beyond the paper: Figure 7 (MNIST VAE) over training seeds of its INR, and how converged the "
+                    "IWAE estimate is",
+    "94_segmentation_pruning": "beyond the paper: the U-Net's block pruned by torch-pruning (with and without a "
+                               "fine-tune) against notebook 90's NeuMeta networks, paired mIoU intervals",
+    "95_whole_network_pruning": "beyond the paper: notebook 92's whole-network NeuMeta against global pruning of "
+                                "every block (with and without a fine-tune), at every γ",
     "80_table1": "Table 1: each method's properties (resizable, generalises, checkpoint-free, ...) decided by checks "
                  "on our models; stored parameters measured",
 }

@@ -21,13 +21,23 @@ class Figure:
 FIGURES = {
     "seed_intervals": Figure("Each comparison's single-run interval (test images) beside its interval over training "
                              "seeds and test images, with the verdict.", "", ("seed_table2", "seed_figure5")),
+    "seed_intervals_vae": Figure("Figure 7 (MNIST VAE) over training seeds: each comparison's single-run interval "
+                                 "beside its interval over seeds and test images, with the verdict.", "",
+                                 ("seed_figure7",)),
     "whole_accuracy_vs_params": Figure("A CIFAR ResNet with many blocks resized at once (cpu: every block of "
                                        "ResNet-20): test accuracy against the whole network's parameters for both "
-                                       "NeuMeta recipes, thin networks and pruning; Table 2's single-block rows "
-                                       "dashed.", "", ("whole_scores", "whole_single_block_terms")),
+                                       "NeuMeta recipes and thin networks; Table 2's single-block rows dashed.", "",
+                                       ("whole_scores", "whole_single_block_terms")),
+    "whole_pruning_accuracy_vs_params": Figure("Every block of ResNet-20 resized at once: both NeuMeta recipes against "
+                                               "global pruning of every block (with and without a fine-tune), test "
+                                               "accuracy against the whole network's parameters.", "",
+                                               ("whole_pruning_scores",)),
     "segmentation_miou_vs_width": Figure("The U-Net's test mIoU on CamVid against the inner width of its block "
-                                         "encoder.layer3.1 for NeuMeta, Individual, Slimmable and pruning; NeuMeta's "
+                                         "encoder.layer3.1 for NeuMeta, Individual and Slimmable; NeuMeta's "
                                          "training widths shaded.", "Table 3 (on CamVid)", ("segmentation_scores",)),
+    "segmentation_pruning_miou_vs_width": Figure("The U-Net's test mIoU on CamVid against the inner width of its "
+                                                 "block for NeuMeta and torch-pruning's criteria, with and without a "
+                                                 "fine-tune.", "", ("segmentation_pruning_scores",)),
     "segmentation_masks": Figure("Masks predicted on the same CamVid test images by NeuMeta at four widths and by the "
                                  "Individual U-Nets.", "", ("segmentation_masks.npz",)),
     "base_training_curves": Figure("Training curves of the base models NeuMeta starts from (test accuracy per "

@@ -44,8 +44,9 @@ BLOCKS = {
     "ablations": ablations.ablations, "ablation_frontier": ablations.frontier, "figure10": ablations.figure10,
     "table1": table1.table1, "quickstart": quickstart.quickstart, "quickstart_headline": quickstart.headline,
     "segmentation": segmentation.segmentation, "segmentation_headline": segmentation.segmentation_headline,
-    "whole": whole.whole, "whole_headline": whole.whole_headline,
-    "seeds": seeds.seeds, "seeds_headline": seeds.seeds_headline,
+    "segmentation_pruning": segmentation.segmentation_pruning,
+    "whole": whole.whole, "whole_headline": whole.whole_headline, "whole_pruning": whole.whole_pruning,
+    "seeds": seeds.seeds, "seeds_vae": seeds.seeds_vae, "seeds_headline": seeds.seeds_headline,
 }
 MARKER = re.compile(r"<!-- results:(\w+) -->.*?<!-- /results:\1 -->", re.S)
 OPENING = re.compile(r"<!-- (/?)results:(\w+) -->")

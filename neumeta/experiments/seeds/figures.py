@@ -5,8 +5,9 @@ import numpy as np
 from neumeta.plotting import COLORS
 
 
-def intervals(rows):
-    """One line per comparison: the single-run interval (test images) and the interval over seeds and images."""
+def intervals(rows, xlabel="A − B"):
+    """One line per comparison: the single-run interval (test images) and the interval over seeds and images;
+    ``xlabel``: the difference's units."""
     rows = rows.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.0, 0.28 * len(rows) + 1.2))
     y = np.arange(len(rows))[::-1]
@@ -17,7 +18,7 @@ def intervals(rows):
     ax.axvline(0, color="k", lw=0.8)
     labels = [f"{r.figure}: {r.a} − {r.b}, d = {r.width} ({r.verdict})" for r in rows.itertuples()]
     ax.set_yticks(y, labels, fontsize=6)
-    ax.set_xlabel("A − B: test accuracy (points); Figure 7: −log p(x) (nats)")
+    ax.set_xlabel(xlabel)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig

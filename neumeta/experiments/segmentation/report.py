@@ -1,10 +1,12 @@
-"""The result blocks of notebook 90: the paper's segmentation table with ours beside it, NeuMeta against every
-other method at each width, and the README's one headline line."""
+"""The result blocks of notebooks 90 and 94: the paper's segmentation table with ours beside it, NeuMeta against every
+other method at each width (90: Individual and Slimmable; 94: the pruned U-Nets), and the README's one headline
+line."""
 from neumeta import pages
 from neumeta.config.profiles import load_profile
 from neumeta.experiments.segmentation.tables import DATASET_TITLES
 
 NOTEBOOK = "90_segmentation"
+NOTEBOOK_PRUNING = "94_segmentation_pruning"
 
 
 def _dataset(profile):
@@ -169,6 +171,20 @@ def segmentation(profile="cpu"):
                      "segmentation_comparisons.csv", "segmentation_block_off.csv", "segmentation_reconstruction.csv",
                      "segmentation_training.csv", "segmentation_per_class.csv"), "",
         f"![Predicted masks]({figures}/segmentation_masks.png)"])
+
+
+def segmentation_pruning(profile="cpu"):
+    """The pruned U-Nets' scores and NeuMeta's paired differences against them."""
+    scores = pages.stored(profile, NOTEBOOK_PRUNING, "segmentation_pruning_scores.csv")
+    comparisons = pages.stored(profile, NOTEBOOK_PRUNING, "segmentation_pruning_comparisons.csv",
+                               columns=("verdict",))
+    return "\n".join([
+        f"![mIoU against width](../../figures/{profile}/{NOTEBOOK_PRUNING}/segmentation_pruning_miou_vs_width.png)",
+        "", "**Every pruned network and NeuMeta** at the evaluated widths (test split):", "", _miou_table(scores), "",
+        "**NeuMeta against each pruned network at the same width** (mIoU points, paired 95 % bootstrap interval over "
+        "test images):", "", *_comparison_lines(comparisons), "",
+        pages.source(profile, NOTEBOOK_PRUNING, "segmentation_pruning_scores.csv",
+                     "segmentation_pruning_comparisons.csv", "segmentation_pruning_per_class.csv")])
 
 
 def _why(profile, scores):

@@ -1,5 +1,5 @@
-"""The segmentation experiment end to end, for its notebook: the plan, every network trained (or reused), every
-model scored on the test split.
+"""The segmentation experiment end to end, for its notebooks: the plan, every network trained (or reused), every
+model scored on the test split (notebook 90), the base U-Net's block pruned and scored (notebook 94).
 
     python -m neumeta.experiments.segmentation.train cpu base|individual H|slimmable|neumeta   # beforehand, resumably
 """
@@ -70,7 +70,8 @@ def _row(role, width, info):
 
 
 def score_all(P, models):
-    """``{method@width: [n, C, C]}`` of every model on the test split, and the masks of the figure's images."""
+    """``{method@width: [n, C, C]}`` of every trained or generated model on the test split, and the masks of the
+    figure's images."""
     _, _, test = datasets(P)
     base = models["Individual", FULL_WIDTH]
     stride = output_stride(base)
@@ -80,9 +81,20 @@ def score_all(P, models):
     confusions.update(evaluate.score_individual(P, {w: net for (m, w), net in models.items() if m == "Individual"},
                                                 test, stride))
     confusions.update(evaluate.score_slimmable(P, models["Slimmable", None], stride))
-    confusions.update(evaluate.score_pruning(P, base, stride))
     shown.update({f"Individual@{w}": net for (m, w), net in models.items() if m == "Individual"})
     return confusions, evaluate.masks_of(P, shown, test, stride)
+
+
+def score_pruned(P):
+    """``{criterion@width: [n, C, C]}``: the base U-Net (trained, or reused from its checkpoint) with its block pruned
+    by each criterion at every evaluated width below full, and the first criterion's fine-tuned."""
+    base, _ = train_model(P)
+    return evaluate.score_pruning(P, base, output_stride(base))
+
+
+def neumeta_confusions(confusions):
+    """NeuMeta's entries (K-sample merge and deterministic sweep) of a stored ``segmentation_confusions``."""
+    return {key: conf for key, conf in confusions.items() if key.startswith("NeuMeta")}
 
 
 def trained_widths(P):

@@ -1,11 +1,15 @@
-"""The result blocks of notebook 92: every row's accuracy and size at every gamma, NeuMeta's paired margins and
-verdict per gamma, and the README's one headline line."""
+"""The result blocks of notebooks 92 and 95: every row's accuracy and size at every gamma, NeuMeta's paired margins
+and verdict per gamma (92: against the thin networks and each other; 95: against global pruning), and the README's
+one headline line."""
+import pandas as pd
+
 from neumeta import pages
 from neumeta.config.profiles import load_profile
 from neumeta.experiments.whole.setting import NAMES, setting
 from neumeta.experiments.whole.tables import FOLLOWUP, REFERENCE
 
 NOTEBOOK = "92_whole_network"
+NOTEBOOK_PRUNING = "95_whole_network_pruning"
 
 
 def _accuracy_table(scores):
@@ -95,6 +99,23 @@ def whole(profile="cpu"):
         "", pages.markdown(rows, ["approach", "stored parameters", "serves"]), "",
         pages.source(profile, NOTEBOOK, "whole_scores.csv", "whole_comparisons.csv", "whole_stored_params.csv",
                      "whole_stage_by_stage.csv")])
+
+
+def whole_pruning(profile="cpu"):
+    """Every pruned network's accuracy at every gamma beside NeuMeta's, and NeuMeta's paired margins against them."""
+    neumeta = pages.stored(profile, NOTEBOOK, "whole_scores.csv")
+    scores = pages.stored(profile, NOTEBOOK_PRUNING, "whole_pruning_scores.csv")
+    comparisons = pages.stored(profile, NOTEBOOK_PRUNING, "whole_pruning_comparisons.csv", columns=("verdict",))
+    shown = neumeta[neumeta.method.str.startswith("NeuMeta")]
+    return "\n".join([
+        f"![Accuracy against whole-network parameters]"
+        f"(../../figures/{profile}/{NOTEBOOK_PRUNING}/whole_pruning_accuracy_vs_params.png)", "",
+        "**Test accuracy (%)** at every compression ratio γ of every block (NeuMeta's rows are notebook 92's):", "",
+        _accuracy_table(pd.concat([shown, scores], ignore_index=True)), "",
+        "**Each NeuMeta recipe against each pruned network at the same γ** (points, paired 95 % interval over test "
+        "images):", "", *_verdict_lines(comparisons), "",
+        pages.source(profile, NOTEBOOK_PRUNING, "whole_pruning_scores.csv", "whole_pruning_comparisons.csv",
+                     "whole_pruning_verdicts.csv")])
 
 
 def whole_headline(profile="cpu"):

@@ -82,6 +82,12 @@ def train_all(P):
     return models, pd.DataFrame(rows)[["model", "hours"]]
 
 
+def base_model(P):
+    """The base model (trained, or reused from its checkpoint): what the pruning rows prune."""
+    s = setting(P)
+    return train_base_model(s.arch, s.dataset, P)[0]
+
+
 def _folded_into(modules, conv):
     """The BatchNorm ``fuse_bn`` folds into the convolution ``conv`` (its sibling right after it), or None."""
     parent, _, child = conv.rpartition(".")

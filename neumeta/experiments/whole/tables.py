@@ -2,6 +2,7 @@
 
 - ``scores``: accuracy, parameters and FLOPs of every row at every gamma, as fractions of the base model's too;
 - ``comparisons``: each NeuMeta recipe against every other row at one gamma (paired 95 % interval);
+  ``against_pruning`` keeps those against the pruned networks (notebook 95's);
 - ``verdicts``: per recipe and gamma, where NeuMeta stands (favourable to it or not);
 - ``single_block``: Table 2's single-block compression in the same whole-network terms;
 - ``beside_followup``: our rows beside the follow-up's reported numbers, in its own setting (paper profile).
@@ -43,6 +44,11 @@ def comparisons(predictions, labels, seed=0, references=(REFERENCE, FOLLOWUP)):
     order = {r: i for i, r in enumerate(references)}
     return pd.DataFrame(out, columns=columns).sort_values(
         ["a", "gamma", "b"], key=lambda c: c.map(order) if c.name == "a" else c, ignore_index=True)
+
+
+def against_pruning(comparison_table):
+    """The rows of a ``comparisons`` table whose other side is a pruned network."""
+    return comparison_table[comparison_table.b.str.startswith("pruning")].reset_index(drop=True)
 
 
 def verdicts(comparison_table):
