@@ -8,10 +8,13 @@ A prediction array that is identical in both is counted, not listed; one that di
 ``--against`` and now, their difference (now minus then) with its paired bootstrap interval, and the verdict. A
 changed number whose interval contains 0 reads the same ("within noise"). Writes
 ``results/<profile>/benchmarks/changes_<notebook>.csv`` atomically (``--suffix s``: ``changes_<notebook>_<s>.csv``,
-so a check against another commit keeps the earlier file) and prints the summary.
+so a check against another commit keeps the earlier file) and prints the summary. ``--moved-from OTHER``: the
+notebook's arrays came out of notebook OTHER; each is compared with the array of the same key in any of OTHER's
+stored files at ``--against``.
 """
 import argparse
 import io
+import subprocess
 import sys
 
 import numpy as np
@@ -20,7 +23,7 @@ import pandas as pd
 from neumeta.segmentation.metrics import mean_iou, paired_miou_difference
 from neumeta.stats import paired_difference
 from neumeta.store.atomic import atomic_write
-from neumeta.store.results import RESULTS_ROOT
+from neumeta.store.results import REPO_ROOT, RESULTS_ROOT
 from neumeta.tooling.compare import committed_bytes
 
 COLUMNS = ["file", "key", "measure", "then", "now", "now_minus_then", "ci_low", "ci_high", "verdict"]
@@ -70,8 +73,20 @@ def changed_predictions(old, new, file="", seed=0):
 
 
 def _arrays(data):
+    if data == b"":
+        return {}
     with np.load(io.BytesIO(data) if isinstance(data, bytes) else data, allow_pickle=False) as f:
         return {k: f[k] for k in f.files}
+
+
+def _moved_arrays(folder, ref):
+    """Every array of every ``.npz`` committed at ``ref`` in ``folder`` (another notebook's), by key."""
+    listing = subprocess.run(["git", "ls-tree", "--name-only", ref, f"{folder.resolve().relative_to(REPO_ROOT)}/"],
+                             cwd=REPO_ROOT, capture_output=True, text=True).stdout.split()
+    arrays = {}
+    for name in (n for n in listing if n.endswith(".npz")):
+        arrays.update(_arrays(committed_bytes(REPO_ROOT / name, ref)))
+    return arrays
 
 
 def main(argv=None):
@@ -80,18 +95,20 @@ def main(argv=None):
     parser.add_argument("--notebook", required=True, help="e.g. 70_ablations")
     parser.add_argument("--against", required=True, help="the commit whose stored predictions are the old ones")
     parser.add_argument("--suffix", default="", help="written to changes_<notebook>_<suffix>.csv")
+    parser.add_argument("--moved-from", default=None, help="the notebook these arrays were computed in before")
     args = parser.parse_args(argv)
     folder = RESULTS_ROOT / args.profile / args.notebook
     files = sorted(folder.glob("*.npz"))
     if not files:
         parser.error(f"{folder} holds no stored predictions (*.npz): run the notebook first")
     rows, identical = [], 0
+    moved = _moved_arrays(folder.parent / args.moved_from, args.against) if args.moved_from else None
     for path in files:
-        old = committed_bytes(path, args.against)
-        if old is None:
+        old = _arrays(committed_bytes(path, args.against) or b"") if moved is None else moved
+        if not old:
             print(f"{path.name}: not committed at {args.against}; skipped")
             continue
-        found, same = changed_predictions(_arrays(old), _arrays(str(path)), path.name)
+        found, same = changed_predictions(old, _arrays(str(path)), path.name)
         rows += found
         identical += same
     table = pd.DataFrame(rows, columns=COLUMNS)
