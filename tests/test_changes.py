@@ -37,3 +37,17 @@ def test_changed_confusions_get_their_mean_iou_and_a_shared_labels_entry_is_used
     miou, acc = rows
     assert -0.01 < miou["now_minus_then"] < 0 and miou["verdict"] == "within noise"
     assert acc["now_minus_then"] == -100 and acc["verdict"] == "A < B"
+
+
+def test_arrays_that_moved_notebook_are_found_where_they_were_committed():
+    """``--moved-from``: the arrays of every file another notebook committed, by key; a commit that does not exist is
+    one clear error, not an empty comparison that passes."""
+    import pytest
+
+    from neumeta.store.results import REPO_ROOT
+    from neumeta.tooling.changes import _moved_arrays
+    folder = REPO_ROOT / "results" / "cpu" / "90_segmentation"
+    arrays = _moved_arrays(folder, "HEAD")
+    assert "NeuMeta@256" in arrays and arrays["NeuMeta@256"].ndim == 3
+    with pytest.raises(SystemExit, match="cannot list"):
+        _moved_arrays(folder, "no-such-commit-0000")

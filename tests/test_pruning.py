@@ -102,7 +102,9 @@ def test_imagenet_resnet18_prunes_layer3_1_to_exactly_the_width(criterion, fixtu
 
 
 @pytest.mark.parametrize("criterion", ["taylor", "hessian"])
-def test_gradient_criteria_score_as_with_every_weight_differentiated(criterion, fixtures_root, monkeypatch):
+@pytest.mark.parametrize("arch,width", [("lenet", 13), ("resnet20", 21)])
+def test_gradient_criteria_score_as_with_every_weight_differentiated(arch, width, criterion, fixtures_root,
+                                                                      monkeypatch):
     """``gradient_step`` differentiates only the pruned layers' weights (the groups' first members, all that
     ``group_reduction="first"`` reads): the pruned network must be the one every weight's gradient gives."""
     import neumeta.baselines.pruning as pruning
@@ -119,10 +121,10 @@ def test_gradient_criteria_score_as_with_every_weight_differentiated(criterion, 
                 imp.add_samples(model, pruning.per_sample_gradients(forward, model, x, y, loss_fn))
 
     torch.manual_seed(0)
-    model = build_model("lenet").eval()
-    batches = _batches("lenet", fixtures_root)
-    restricted = prune_to_width(model, "lenet", 13, criterion, torch.zeros(1, *SHAPES["lenet"]), batches)
+    model = build_model(arch).eval()  # ResNet-20: the pruned conv1's group holds its BatchNorm and conv2
+    batches = _batches(arch, fixtures_root)
+    restricted = prune_to_width(model, arch, width, criterion, torch.zeros(1, *SHAPES[arch]), batches)
     monkeypatch.setattr(pruning, "gradient_step", every_weight)
-    full = prune_to_width(model, "lenet", 13, criterion, torch.zeros(1, *SHAPES["lenet"]), batches)
+    full = prune_to_width(model, arch, width, criterion, torch.zeros(1, *SHAPES[arch]), batches)
     a, b = restricted.state_dict(), full.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

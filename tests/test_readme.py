@@ -98,7 +98,7 @@ def test_a_page_naming_an_unknown_or_unclosed_block_is_refused():
 
 RESULT_BLOCKS = ["headline", "table2", "table2_ordering", "base_models", "permutation", "neumeta", "merge_rules",
                  "benchmark", "pruning", "vae", "similarity", "ablations", "ablation_frontier", "figure10", "table1",
-                 "data_parallel", "gpu_check"]
+                 "data_parallel", "gpu_check", "seeds", "seeds_vae", "segmentation_pruning", "whole_pruning"]
 
 
 @pytest.mark.parametrize("name", RESULT_BLOCKS)

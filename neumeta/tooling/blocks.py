@@ -26,7 +26,6 @@ NOTEBOOK_ROLE = {
                        "Individual and Slimmable U-Nets, dataset-level mIoU with paired intervals",
     "91_seeds": "beyond the paper: more training seeds of the headline comparisons (Table 2, Figure 5 MNIST), each "
                 "reading's interval over seeds and test images and its verdict",
-
     "92_whole_network": "beyond the paper: one INR for all nine blocks of ResNet-20 (the paper's and the follow-up's "
                         "recipes) against thin networks trained from scratch, at every γ",
     "93_seeds_vae": "beyond the paper: Figure 7 (MNIST VAE) over training seeds of its INR, and how converged the "

@@ -82,7 +82,10 @@ def _arrays(data):
 def _moved_arrays(folder, ref):
     """Every array of every ``.npz`` committed at ``ref`` in ``folder`` (another notebook's), by key."""
     listing = subprocess.run(["git", "ls-tree", "--name-only", ref, f"{folder.resolve().relative_to(REPO_ROOT)}/"],
-                             cwd=REPO_ROOT, capture_output=True, text=True).stdout.split()
+                             cwd=REPO_ROOT, capture_output=True, text=True)
+    if listing.returncode:
+        raise SystemExit(f"changes: cannot list {folder.name} at {ref}: {listing.stderr.strip()}")
+    listing = listing.stdout.split()
     arrays = {}
     for name in (n for n in listing if n.endswith(".npz")):
         arrays.update(_arrays(committed_bytes(REPO_ROOT / name, ref)))
@@ -103,12 +106,19 @@ def main(argv=None):
         parser.error(f"{folder} holds no stored predictions (*.npz): run the notebook first")
     rows, identical = [], 0
     moved = _moved_arrays(folder.parent / args.moved_from, args.against) if args.moved_from else None
+    if moved == {}:
+        parser.error(f"{args.moved_from} holds no stored predictions at {args.against}")
     for path in files:
         old = _arrays(committed_bytes(path, args.against) or b"") if moved is None else moved
         if not old:
             print(f"{path.name}: not committed at {args.against}; skipped")
             continue
-        found, same = changed_predictions(old, _arrays(str(path)), path.name)
+        new = _arrays(str(path))
+        unmatched = sorted(set(new) - set(old))
+        if unmatched:
+            print(f"{path.name}: {len(unmatched)} array(s) with nothing to compare at {args.against}, e.g. "
+                  f"{unmatched[0]!r}")
+        found, same = changed_predictions(old, new, path.name)
         rows += found
         identical += same
     table = pd.DataFrame(rows, columns=COLUMNS)

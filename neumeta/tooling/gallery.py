@@ -37,7 +37,8 @@ FIGURES = {
                                          "training widths shaded.", "Table 3 (on CamVid)", ("segmentation_scores",)),
     "segmentation_pruning_miou_vs_width": Figure("The U-Net's test mIoU on CamVid against the inner width of its "
                                                  "block for NeuMeta and torch-pruning's criteria, with and without a "
-                                                 "fine-tune.", "", ("segmentation_pruning_scores",)),
+                                                 "fine-tune; the base U-Net with its block off dashed (notebook 90).",
+                                                 "", ("segmentation_pruning_scores",)),
     "segmentation_masks": Figure("Masks predicted on the same CamVid test images by NeuMeta at four widths and by the "
                                  "Individual U-Nets.", "", ("segmentation_masks.npz",)),
     "base_training_curves": Figure("Training curves of the base models NeuMeta starts from (test accuracy per "
