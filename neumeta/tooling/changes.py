@@ -73,8 +73,6 @@ def changed_predictions(old, new, file="", seed=0):
 
 
 def _arrays(data):
-    if data == b"":
-        return {}
     with np.load(io.BytesIO(data) if isinstance(data, bytes) else data, allow_pickle=False) as f:
         return {k: f[k] for k in f.files}
 
@@ -88,8 +86,14 @@ def _moved_arrays(folder, ref):
     listing = listing.stdout.split()
     arrays = {}
     for name in (n for n in listing if n.endswith(".npz")):
-        arrays.update(_arrays(committed_bytes(REPO_ROOT / name, ref)))
+        arrays.update(_committed_arrays(REPO_ROOT / name, ref))
     return arrays
+
+
+def _committed_arrays(path, ref):
+    """The arrays of the ``.npz`` at ``path`` as committed at ``ref`` (empty when it was not committed there)."""
+    data = committed_bytes(path, ref)
+    return _arrays(data) if data is not None else {}
 
 
 def main(argv=None):
@@ -109,7 +113,7 @@ def main(argv=None):
     if moved == {}:
         parser.error(f"{args.moved_from} holds no stored predictions at {args.against}")
     for path in files:
-        old = _arrays(committed_bytes(path, args.against) or b"") if moved is None else moved
+        old = _committed_arrays(path, args.against) if moved is None else moved
         if not old:
             print(f"{path.name}: not committed at {args.against}; skipped")
             continue
@@ -122,7 +126,8 @@ def main(argv=None):
         rows += found
         identical += same
     table = pd.DataFrame(rows, columns=COLUMNS)
-    out = RESULTS_ROOT / args.profile / "benchmarks" / f"changes_{args.notebook}{'_' + args.suffix if args.suffix else ''}.csv"
+    name = "_".join(filter(None, ["changes", args.notebook, args.suffix]))
+    out = RESULTS_ROOT / args.profile / "benchmarks" / f"{name}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out, "w") as f:
         table.to_csv(f, index=False)
