@@ -4,7 +4,8 @@ The pipeline (``neumeta.tooling.pipeline``) runs each notebook with ``NEUMETA_RE
 and ``NEUMETA_FIGURES_DIR`` pointing at staging folders and moves them into
 ``results/<profile>/<notebook>/`` and ``figures/<profile>/<notebook>/`` only when the
 notebook succeeded. A notebook opened interactively writes to ``results/scratch/``
-instead, so the committed store is never touched by hand.
+instead, so the committed store is never touched by hand; such a run reads another notebook's
+scratch copy when the store has none of its files, so notebooks opened in order work before any pipeline run.
 """
 import os
 from pathlib import Path
@@ -97,11 +98,27 @@ def _record_upstream(path, profile):
         json.dump(seen, f, indent=1, sort_keys=True)
 
 
+def _scratch_copy(name, profile, notebook):
+    """Outside the pipeline, another notebook's file from its own run by hand (or under nbval) when the store has
+    none: such runs write to the scratch folder, so notebooks opened in order work before any pipeline run."""
+    if in_pipeline():  # a pipeline run reads only the store, never a hand run's leftovers
+        return None
+    scratch = RESULTS_ROOT / "scratch" / profile
+    for folder in (scratch / notebook, scratch / notebook_name()):
+        if (folder / name).exists():
+            print(f"{notebook} has no stored {name} in the {profile} profile: reading the scratch copy "
+                  f"{(folder / name).relative_to(RESULTS_ROOT).as_posix()} of a run by hand")
+            return folder / name
+    return None
+
+
 def _stored_file(name, profile, notebook, what):
     """``<name>`` of this run (``notebook=None``) or of another notebook's stored results, which then counts
     as an input of this run (``_record_upstream``); one clear error if it is not there."""
     folder = results_dir(profile) if notebook is None else RESULTS_ROOT / profile / notebook
     path = folder / name
+    if not path.exists() and notebook is not None:
+        path = _scratch_copy(name, profile, notebook) or path
     if not path.exists():
         hint = "" if notebook is None else f"; run `make reproduce PROFILE={profile} ONLY={notebook[:2]}` first"
         raise FileNotFoundError(f"{what} {path} does not exist{hint}")

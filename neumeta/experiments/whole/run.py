@@ -1,4 +1,4 @@
-"""The whole-network experiment end to end, for its notebook: the plan of machine-hours, every model trained (or
+"""The whole-network experiment end to end, for notebooks 92 and 95: the plan of machine-hours, every model trained (or
 reused), every row scored.
 
     python -m neumeta.experiments.whole.train cpu thin G | neumeta | followup     # beforehand, resumably
