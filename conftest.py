@@ -71,7 +71,7 @@ def pytest_xdist_make_scheduler(config, log):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """The notebooks' smoke runs read what earlier notebooks stored; a fresh checkout (CI) has no smoke store, so a
     local one from an earlier ``make reproduce PROFILE=smoke`` can let a notebook pass here that fails there."""
-    ran_notebooks = any(str(getattr(r, "nodeid", None) or "").split("::", 1)[0].endswith(".ipynb")
+    ran_notebooks = any((getattr(r, "nodeid", None) or "").split("::", 1)[0].endswith(".ipynb")
                         for reports in terminalreporter.stats.values() for r in reports)
     local = [p.name for p in (REPO / "results" / "smoke").glob("*") if p.is_dir()]
     if ran_notebooks and local:

@@ -1,7 +1,9 @@
 """The change check: identical prediction arrays are counted, changed ones get a paired interval and a verdict."""
 import numpy as np
+import pytest
 
-from neumeta.tooling.changes import changed_predictions
+from neumeta.store.results import REPO_ROOT
+from neumeta.tooling.changes import _moved_arrays, changed_predictions
 
 
 def test_changed_predictions_are_listed_with_their_paired_interval():
@@ -42,10 +44,6 @@ def test_changed_confusions_get_their_mean_iou_and_a_shared_labels_entry_is_used
 def test_arrays_that_moved_notebook_are_found_where_they_were_committed():
     """``--moved-from``: the arrays of every file another notebook committed, by key; a commit that does not exist is
     one clear error, not an empty comparison that passes."""
-    import pytest
-
-    from neumeta.store.results import REPO_ROOT
-    from neumeta.tooling.changes import _moved_arrays
     folder = REPO_ROOT / "results" / "cpu" / "90_segmentation"
     arrays = _moved_arrays(folder, "HEAD")
     assert "NeuMeta@256" in arrays and arrays["NeuMeta@256"].ndim == 3

@@ -83,10 +83,10 @@ def _moved_arrays(folder, ref):
                              cwd=REPO_ROOT, capture_output=True, text=True)
     if listing.returncode:
         raise SystemExit(f"changes: cannot list {folder.name} at {ref}: {listing.stderr.strip()}")
-    listing = listing.stdout.split()
     arrays = {}
-    for name in (n for n in listing if n.endswith(".npz")):
-        arrays.update(_committed_arrays(REPO_ROOT / name, ref))
+    for name in listing.stdout.split():
+        if name.endswith(".npz"):
+            arrays.update(_committed_arrays(REPO_ROOT / name, ref))
     return arrays
 
 
